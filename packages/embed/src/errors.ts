@@ -1,0 +1,29 @@
+/** Error codes of the embedded server, with whether retrying the same call can succeed. */
+export const embedErrorCodes = {
+  /** The request needs a leader and this member has none or is not it. */
+  NOT_LEADER: { retryable: true },
+  /** The request did not complete within its time limit; its outcome is unknown. */
+  TIMEOUT: { retryable: true },
+  /** The server was closed before the request completed. */
+  STOPPED: { retryable: false },
+  /** A bounded queue was full; try again later. */
+  OVERLOADED: { retryable: true },
+} as const;
+
+/** A stable code of `EmbedError`; codes are public API and never renamed. */
+export type EmbedErrorCode = keyof typeof embedErrorCodes;
+
+/** An expected failure of the embedded server, identified by a stable `code`. */
+export class EmbedError extends Error {
+  override readonly name = 'EmbedError';
+  readonly code: EmbedErrorCode;
+  constructor(opts: { code: EmbedErrorCode; message?: string; cause?: unknown }) {
+    super(opts.message ?? opts.code, { cause: opts.cause });
+    this.code = opts.code;
+  }
+}
+
+/** True when `e` is a `EmbedError`, and has `code` when one is given. */
+export function isEmbedError(e: unknown, code?: EmbedErrorCode): e is EmbedError {
+  return e instanceof EmbedError && (code === undefined || e.code === code);
+}

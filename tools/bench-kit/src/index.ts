@@ -1,0 +1,8 @@
+// @keel/bench-kit: the figure format (docs/benchmarks.md) and measuring helpers shared by every
+// benchmark in the repo. Benchmarks only: no package imports it at runtime.
+export { runClosedLoop } from './closed-loop.js';
+export type { ClosedLoopOptions, ClosedLoopResult } from './closed-loop.js';
+export { reportFigure, toFigureLine } from './figure.js';
+export type { Figure, FigureLine } from './figure.js';
+export { median, summarize } from './stats.js';
+export type { LatencySummary } from './stats.js';

@@ -1,0 +1,3 @@
+import { keelProject } from '../../vitest.shared.ts';
+
+export default keelProject('bench-kit');
