@@ -31,5 +31,10 @@ if [ "${1:-}" = "--system" ]; then
   fi
 fi
 
-say "installing workspace dependencies (pnpm install --frozen-lockfile)"
-pnpm install --frozen-lockfile --reporter=append-only >&2
+if [ -f node_modules/.modules.yaml ]; then
+  # Already installed: stay quiet unless something changed or failed.
+  pnpm install --frozen-lockfile --reporter=silent >&2 || pnpm install --frozen-lockfile >&2
+else
+  say "installing workspace dependencies (pnpm install --frozen-lockfile)"
+  pnpm install --frozen-lockfile --reporter=append-only >&2
+fi
