@@ -41,6 +41,8 @@ export const storageErrorCodes = {
   UNAVAILABLE: { retryable: false },
   /** The snapshot is being prepared; raft asks again later. */
   SNAPSHOT_TEMPORARILY_UNAVAILABLE: { retryable: true },
+  /** A writer was handed a snapshot no newer than the one it already holds. */
+  SNAPSHOT_OUT_OF_DATE: { retryable: false },
 } as const;
 
 /** A stable code of `StorageError`. */

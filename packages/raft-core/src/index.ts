@@ -33,4 +33,5 @@ export type {
   StateType,
   Storage,
 } from './types.js';
+export { decodeConfChange, encodeConfChange } from './conf-change-codec.js';
 export { assertValidMessage } from './validate-message.js';

@@ -2,3 +2,4 @@
 // may import it (lint enforces this).
 export { createPrng } from './prng.js';
 export type { Prng } from './prng.js';
+export { MemoryStorage, emptyConfState } from './memory-storage.js';
