@@ -1,5 +1,7 @@
 /** Error codes of the embedded server, with whether retrying the same call can succeed. */
 export const embedErrorCodes = {
+  /** A config field breaks one of etcd's rules; the message names the field and the rule. */
+  INVALID_CONFIG: { retryable: false },
   /** The request needs a leader and this member has none or is not it. */
   NOT_LEADER: { retryable: true },
   /** The request did not complete within its time limit; its outcome is unknown. */

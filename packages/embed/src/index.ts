@@ -1,3 +1,6 @@
 // embed: the whole public API. Whatever is not exported here is internal.
+export { parseInitialCluster, resolveConfig } from './config.js';
+export type { AutoCompaction, Logger, ResolvedConfig, ServerConfig, TlsConfig } from './config.js';
 export { EmbedError, embedErrorCodes, isEmbedError } from './errors.js';
 export type { EmbedErrorCode } from './errors.js';
+export { deriveClusterId, deriveMemberId, formatMemberId } from './member-id.js';
