@@ -3,4 +3,6 @@ export { parseInitialCluster, resolveConfig } from './config.js';
 export type { AutoCompaction, Logger, ResolvedConfig, ServerConfig, TlsConfig } from './config.js';
 export { EmbedError, embedErrorCodes, isEmbedError } from './errors.js';
 export type { EmbedErrorCode } from './errors.js';
+export { Leadership } from './leadership.js';
+export type { LeaderChange, LeaderWork, LeaderWorkContext } from './leadership.js';
 export { deriveClusterId, deriveMemberId, formatMemberId } from './member-id.js';
