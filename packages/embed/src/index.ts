@@ -6,3 +6,6 @@ export type { EmbedErrorCode } from './errors.js';
 export { Leadership } from './leadership.js';
 export type { LeaderChange, LeaderWork, LeaderWorkContext } from './leadership.js';
 export { deriveClusterId, deriveMemberId, formatMemberId } from './member-id.js';
+export { healthAnswer, startMetricsHttp } from './metrics-http.js';
+export type { HealthSource } from './metrics-http.js';
+export { ServerMetrics } from './metrics.js';

@@ -1,0 +1,92 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ServerMetrics } from './metrics.js';
+
+/** What the health endpoints ask of the server. */
+export interface HealthSource {
+  /** Whether a leader is known. */
+  hasLeader(): boolean;
+  /** Active alarms by etcd name (`NOSPACE`, `CORRUPT`); empty when none. */
+  alarms(): readonly string[];
+  /** Whether the member has joined and can serve (`server.ready` resolved). */
+  isReady(): boolean;
+}
+
+/** An HTTP answer: status, content type and body. */
+interface Answer {
+  readonly status: number;
+  readonly type: string;
+  readonly body: string;
+}
+
+const text = (status: number, body: string): Answer => ({ status, type: 'text/plain', body });
+
+/**
+ * etcd's /health answer: healthy when a leader is known and no alarm is active, with the reason
+ * otherwise (etcd's wording).
+ */
+export function healthAnswer(source: HealthSource): { status: number; body: string } {
+  const alarms = source.alarms();
+  let reason = '';
+  if (alarms.length > 0) reason = `ALARM ${alarms.join(',')}`;
+  else if (!source.hasLeader()) reason = 'RAFT NO LEADER';
+  const body = JSON.stringify({ health: String(reason === ''), reason });
+  return { status: reason === '' ? 200 : 503, body };
+}
+
+async function route(
+  req: IncomingMessage,
+  opts: { metrics: ServerMetrics; health: HealthSource },
+): Promise<Answer> {
+  if (req.method !== 'GET') return text(405, 'method not allowed\n');
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  switch (path) {
+    case '/metrics':
+      return {
+        status: 200,
+        type: opts.metrics.registry.contentType,
+        body: await opts.metrics.text(),
+      };
+    case '/health':
+      return { ...healthAnswer(opts.health), type: 'application/json' };
+    case '/livez':
+      return text(200, 'ok\n');
+    case '/readyz':
+      return opts.health.isReady()
+        ? text(200, 'ok\n')
+        : text(503, 'not ready: the member has not joined its cluster yet\n');
+    default:
+      return text(404, 'not found: try /metrics, /health, /livez or /readyz\n');
+  }
+}
+
+/**
+ * Serves /metrics, /health, /livez and /readyz on `host:port` (port 0 picks a free port) and
+ * resolves with the bound URL once listening.
+ */
+export async function startMetricsHttp(opts: {
+  host: string;
+  port: number;
+  metrics: ServerMetrics;
+  health: HealthSource;
+}): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res: ServerResponse) => {
+    route(req, opts)
+      .catch((e: unknown) => text(500, `internal error: ${String(e)}\n`))
+      .then((answer) => {
+        res.writeHead(answer.status, { 'content-type': answer.type });
+        res.end(answer.body);
+      })
+      .catch((e: unknown) => res.destroy(e as Error));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { address, port, family } = server.address() as AddressInfo;
+  const host = family === 'IPv6' ? `[${address}]` : address;
+  return { url: `http://${host}:${port}`, server };
+}
