@@ -9,3 +9,5 @@ export { deriveClusterId, deriveMemberId, formatMemberId } from './member-id.js'
 export { healthAnswer, startMetricsHttp } from './metrics-http.js';
 export type { HealthSource } from './metrics-http.js';
 export { ServerMetrics } from './metrics.js';
+export { createJsonLogger, logLevels, silentLogger } from './logger.js';
+export type { LogLevel } from './logger.js';
