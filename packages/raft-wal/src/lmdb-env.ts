@@ -1,0 +1,75 @@
+// Opening the log's LMDB environment with every option that affects durability or encoding set
+// explicitly (STYLE.md §6), and telling "the disk is full" apart from other LMDB failures.
+import { constants } from 'node:os';
+import { open } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import { mapBytesInitial } from './limits.js';
+
+/** The environment and its two databases. */
+export interface WalEnv {
+  readonly root: RootDatabase<Buffer, Buffer>;
+  /** Index key (8-byte big-endian) -> entry record. */
+  readonly entries: Database<Buffer, Buffer>;
+  /** Metadata name -> metadata record. */
+  readonly meta: Database<Buffer, Buffer>;
+}
+
+/** The data file's name inside the log's directory (its lock file adds `-lock`). */
+export const dataFileName = 'wal.mdb';
+
+/** Opens (creating if needed) the environment at `path`. */
+export function openWalEnv(path: string, unsafeNoSync: boolean): WalEnv {
+  const root = open<Buffer, Buffer>({
+    path,
+    noSubdir: true,
+    maxDbs: 4,
+    mapSize: mapBytesInitial,
+    // Durability: every transactionSync flushes data and meta pages before it returns.
+    // overlappingSync would return before the flush, and noSync would never flush.
+    overlappingSync: false,
+    noSync: unsafeNoSync,
+    noMetaSync: false,
+    useWritemap: false,
+    // Free pages are zeroed, so stale records never sit in pages a reader could reach.
+    noMemInit: false,
+    readOnly: false,
+    // Encoding: raw bytes both ways; the log encodes and checksums its own records.
+    encoding: 'binary',
+    keyEncoding: 'binary',
+    useVersions: false,
+    cache: false,
+    compression: false,
+    eventTurnBatching: true,
+  });
+  const dbOptions = {
+    encoding: 'binary',
+    keyEncoding: 'binary',
+    useVersions: false,
+    cache: false,
+    compression: false,
+  } as const;
+  const entries = root.openDB<Buffer, Buffer>('entries', dbOptions);
+  const meta = root.openDB<Buffer, Buffer>('meta', dbOptions);
+  return { root, entries, meta };
+}
+
+// MDB_MAP_FULL: the map cannot grow further. lmdb-js grows the map by itself, so in practice
+// this comes from the address space, and ENOSPC / EDQUOT / EFBIG from the file system.
+const mdbMapFull = -30792;
+const fullErrnos = new Set<number | string>([
+  mdbMapFull,
+  constants.errno.ENOSPC,
+  constants.errno.EDQUOT,
+  constants.errno.EFBIG,
+  'ENOSPC',
+  'EDQUOT',
+  'EFBIG',
+  'MDB_MAP_FULL',
+]);
+
+/** True when `e` is LMDB or the OS saying there is no room for the write. */
+export function isFullError(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  return (typeof code === 'number' || typeof code === 'string') && fullErrnos.has(code);
+}

@@ -1,0 +1,119 @@
+// Reading the log back from LMDB: the metadata records, and a verifying scan over every entry
+// record when the log is opened, so damage anywhere in the log is reported at open rather than
+// when raft first reaches it. The same range reader serves later reads of entries not cached.
+import type { Entry, HardState, Snapshot } from '@keel/raft-core';
+import type { Database } from 'lmdb';
+import { AssertionError } from './assert.js';
+import type { EntryCache } from './entry-cache.js';
+import { decodeEntryRecord } from './entry-record.js';
+import { corruptAt, isWalError, WalError } from './errors.js';
+import { decodeIndexKey, encodeIndexKey } from './index-key.js';
+import type { WalEnv } from './lmdb-env.js';
+import type { LogState } from './log-plan.js';
+import { decodeHardState, decodeLogStart, decodeSnapshot, metaKeys } from './meta-record.js';
+
+/** What `loadLog` found. */
+export interface LoadedLog {
+  readonly state: LogState;
+  /** Bytes of all entry records. */
+  readonly entryBytes: number;
+  /** Bytes of the snapshot record (0 when none is stored). */
+  readonly snapshotBytes: number;
+  /** Whether the log start record exists (it is written with the first batch). */
+  readonly startStored: boolean;
+}
+
+const emptyHardState: HardState = { term: 0, vote: 0, commit: 0 };
+const emptySnapshot: Snapshot = {
+  data: new Uint8Array(0),
+  metadata: {
+    index: 0,
+    term: 0,
+    confState: { voters: [], learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false },
+  },
+};
+
+/**
+ * Reads the metadata and verifies every entry record, filling `cache` with the log's tail.
+ * @throws WalError `CORRUPT` naming the first damaged index or record.
+ */
+export function loadLog(env: WalEnv, cache: EntryCache): LoadedLog {
+  const hardState = readMeta(env.meta, metaKeys.hardState, decodeHardState) ?? emptyHardState;
+  const snapRaw = readMetaRaw(env.meta, metaKeys.snapshot);
+  const snapshot = snapRaw === undefined ? emptySnapshot : decodeSnapshot(snapRaw);
+  const storedStart = readMeta(env.meta, metaKeys.logStart, decodeLogStart);
+  const start = storedStart ?? { index: 0, term: 0 };
+  let lastIndex = start.index;
+  let entryBytes = 0;
+  readEntryRecords(env.entries, { lo: start.index + 1, hi: Number.MAX_SAFE_INTEGER }, (e, n) => {
+    if (storedStart === undefined) {
+      throw corruptAt(e.index, 'entries are stored but the log start record is missing');
+    }
+    cache.append([e]);
+    lastIndex = e.index;
+    entryBytes += n;
+    return true;
+  });
+  if (storedStart === undefined && firstKey(env.entries) !== undefined) {
+    throw corruptAt(0, 'entries are stored but the log start record is missing');
+  }
+  return {
+    state: { start, lastIndex, hardState, snapshot },
+    entryBytes,
+    snapshotBytes: snapRaw?.byteLength ?? 0,
+    startStored: storedStart !== undefined,
+  };
+}
+
+function firstKey(db: Database<Buffer, Buffer>): Buffer | undefined {
+  for (const key of db.getKeys({ limit: 1 })) return key;
+  return undefined;
+}
+
+function readMetaRaw(db: Database<Buffer, Buffer>, key: Buffer): Buffer | undefined {
+  try {
+    return db.getBinary(key);
+  } catch (e) {
+    throw new WalError({ code: 'CORRUPT', message: `raft log ${key.toString()} unreadable`, cause: e });
+  }
+}
+
+function readMeta<T>(
+  db: Database<Buffer, Buffer>,
+  key: Buffer,
+  decode: (b: Uint8Array) => T,
+): T | undefined {
+  const raw = readMetaRaw(db, key);
+  return raw === undefined ? undefined : decode(raw);
+}
+
+/**
+ * Calls `visit(entry, recordBytes)` for each stored entry in `[lo, hi)` in order, until it
+ * returns false (then returns false) or `hi` is reached (then returns true). When `hi` is the end of the stored log it passes the last
+ * key; a finite `hi` must be within the log.
+ * @throws WalError `CORRUPT` naming the index of a damaged record, a gap or an unreadable page.
+ */
+export function readEntryRecords(
+  db: Database<Buffer, Buffer>,
+  range: { readonly lo: number; readonly hi: number },
+  visit: (entry: Entry, recordBytes: number) => boolean,
+): boolean {
+  let expected = range.lo;
+  const end = range.hi === Number.MAX_SAFE_INTEGER ? undefined : encodeIndexKey(range.hi);
+  try {
+    const iter = db.getRange({ start: encodeIndexKey(range.lo), ...(end ? { end } : {}) });
+    for (const { key, value } of iter) {
+      const index = decodeIndexKey(key);
+      if (index !== expected) {
+        throw corruptAt(expected, index < 0 ? 'its key is damaged' : `missing, next is ${index}`);
+      }
+      if (!visit(decodeEntryRecord(value, index), value.byteLength)) return false;
+      expected++;
+    }
+  } catch (e) {
+    if (isWalError(e) || e instanceof AssertionError) throw e;
+    throw corruptAt(expected, 'LMDB could not read it', e);
+  }
+  if (end !== undefined && expected < range.hi) throw corruptAt(expected, 'missing');
+  return true;
+}
