@@ -4,5 +4,8 @@ export { runClosedLoop } from './closed-loop.js';
 export type { ClosedLoopOptions, ClosedLoopResult } from './closed-loop.js';
 export { reportFigure, toFigureLine } from './figure.js';
 export type { Figure, FigureLine } from './figure.js';
+export { startEtcd } from './etcd-process.js';
+export type { EtcdProcess, StartEtcdOptions } from './etcd-process.js';
+export { freePort } from './free-port.js';
 export { median, summarize } from './stats.js';
 export type { LatencySummary } from './stats.js';
