@@ -78,6 +78,8 @@ export class RaftLog implements Storage {
   private logBytes: number;
   private snapshotBytes: number;
   private startStored: boolean;
+  private transactions = 0;
+  private writes = 0;
   private pending: Pending[] = [];
   private flushScheduled: NodeJS.Immediate | undefined;
   private closing: Promise<void> | undefined;
@@ -197,6 +199,15 @@ export class RaftLog implements Storage {
   /** Bytes stored, as counted against `logBytesMax`: entry records plus the snapshot record. */
   sizeBytes(): number {
     return this.logBytes;
+  }
+
+  /**
+   * Counters of the write path since open: LMDB transactions made durable and the writes
+   * (`save`, `createSnapshot`, `compactLog` calls) they carried; `writes / transactions` is the
+   * group-commit factor.
+   */
+  writeStats(): { readonly transactions: number; readonly writes: number } {
+    return { transactions: this.transactions, writes: this.writes };
   }
 
   /** Bytes held by the cache of recent entries, by `entrySizeBytes`. */
@@ -322,6 +333,8 @@ export class RaftLog implements Storage {
       for (const a of accepted) a.p.reject(err);
       return;
     }
+    this.transactions++;
+    this.writes += accepted.length;
     for (const a of accepted) a.p.resolve(a.result);
   }
 
@@ -361,7 +374,7 @@ export class RaftLog implements Storage {
       if (index >= oldLo && index < oldHi) logBytes -= this.recordBytes(index);
       const record = encodeEntryRecord(e);
       // The cache keeps a view of the record's data: a copy the caller cannot change later.
-      const data = record.subarray(entryRecordHeaderBytes);
+      const data = new Uint8Array(record.buffer, record.byteOffset + entryRecordHeaderBytes, e.data.byteLength);
       puts.push({ entry: { term: e.term, index, type: e.type, data }, record });
       logBytes += record.byteLength;
     }
