@@ -10,6 +10,15 @@ export const transportErrorCodes = {
   QUEUE_FULL: { retryable: true },
   /** The transport was used after close(). */
   CLOSED: { retryable: false },
+  /** The transport's config is wrong: a field out of range, or an unreadable or bad TLS file. */
+  INVALID_CONFIG: { retryable: false },
+  /**
+   * A peer connection was refused at the handshake: protocol version, cluster ID, cluster token
+   * or member IDs do not match. Retried with backoff, since the other side may be reconfigured.
+   */
+  HANDSHAKE_REFUSED: { retryable: true },
+  /** A snapshot stream broke, failed its checksum, or its receiver refused it. */
+  SNAPSHOT_FAILED: { retryable: true },
 } as const;
 
 /** A stable code of `TransportError`; codes are public API and never renamed. */
