@@ -7,7 +7,9 @@ import { defineProject, mergeConfig, type ViteUserConfig } from 'vitest/config';
  */
 export function keelProject(name: string, overrides: ViteUserConfig = {}): ViteUserConfig {
   const base = defineProject({
-    resolve: { conditions: ['@keel/source'] },
+    // Both the client and the server (Node) environments resolve workspace packages to source.
+    resolve: { conditions: ['@keel/source', 'module', 'node', 'default'] },
+    ssr: { resolve: { conditions: ['@keel/source', 'module', 'node', 'default'] } },
     test: {
       name,
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
