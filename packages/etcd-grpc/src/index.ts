@@ -1,2 +1,35 @@
 // etcd-grpc: the whole public API. Whatever is not exported here is internal.
-export { grpcOverheadBytes, grpcReceiveBytesMax, maxRequestBytesDefault } from './limits.js';
+export { createEtcdGrpcServer, watchProgressNotifyMsDefault } from './server.js';
+export type { EtcdGrpcServer, EtcdGrpcServerOptions } from './server.js';
+export type {
+  BackendSnapshot,
+  BackendWatch,
+  BackendWatchRequest,
+  BackendWatchSink,
+  EtcdBackend,
+  EtcdClusterBackend,
+  EtcdKvBackend,
+  EtcdLeaseBackend,
+  EtcdMaintenanceBackend,
+  LeaseInfo,
+  MemberInfo,
+  MemberStatus,
+  ResponseHeaderInfo,
+} from './backend.js';
+export { EtcdGrpcError, etcdGrpcErrorCodes, isEtcdGrpcError } from './errors.js';
+export type { EtcdGrpcErrorCode } from './errors.js';
+export { etcdStatuses, toEtcdStatus } from './status.js';
+export type { EtcdStatus, EtcdStatusName } from './status.js';
+export {
+  concurrentStreamsPerConnectionMax,
+  grpcOverheadBytes,
+  grpcReceiveBytesMax,
+  int64Max,
+  leaseTtlSecondsMax,
+  maxRequestBytesDefault,
+  snapshotChunkBytes,
+  snapshotHashBytes,
+  txnOpsMaxDefault,
+  watchesPerStreamMax,
+  watchStreamPendingBytesMax,
+} from './limits.js';

@@ -14,3 +14,35 @@ export function grpcReceiveBytesMax(maxRequestBytes: number): number {
   }
   return maxRequestBytes + grpcOverheadBytes;
 }
+
+/** etcd's default `--max-txn-ops`: the most operations one txn branch may hold. */
+export const txnOpsMaxDefault = 128;
+
+/**
+ * Bytes of snapshot sent per SnapshotResponse message: etcd's chunk size, small enough that a
+ * client's default receive limit never trips on a snapshot stream.
+ */
+export const snapshotChunkBytes = 32 * 1024;
+
+/** The length of the sha256 trailer etcd appends to a snapshot stream. */
+export const snapshotHashBytes = 32;
+
+/** The most watchers one Watch stream may hold; a create beyond it is refused. */
+export const watchesPerStreamMax = 10_000;
+
+/**
+ * Bytes of watch responses one stream may have queued behind a slow client (gRPC flow control
+ * pushing back). Past it the stream ends with etcd's "too many requests", and etcd's clients
+ * re-create their watchers from the last revision they saw, so nothing is lost and one slow
+ * reader cannot make the server buffer without bound.
+ */
+export const watchStreamPendingBytesMax = 64 * 1024 * 1024;
+
+/** The most concurrent HTTP/2 streams (calls) one client connection may open. */
+export const concurrentStreamsPerConnectionMax = 1024;
+
+/** The largest TTL in seconds a lease may be granted, as in etcd (9,000,000,000 s). */
+export const leaseTtlSecondsMax = 9_000_000_000;
+
+/** The largest integer a request field may carry: int64 values beyond it are refused. */
+export const int64Max = Number.MAX_SAFE_INTEGER;

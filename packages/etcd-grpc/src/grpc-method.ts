@@ -1,0 +1,183 @@
+// The bridge between protobufjs's schema and grpc-js's untyped service definitions, and the
+// call wrappers every service uses: malformed protobuf is answered with INVALID_ARGUMENT (grpc-js
+// would answer INTERNAL if a deserializer threw), `hasleader` metadata is honoured, and any
+// thrown error becomes etcd's status through toEtcdStatus.
+import type {
+  Metadata,
+  MethodDefinition,
+  ServerDuplexStream,
+  ServerUnaryCall,
+  ServerWritableStream,
+  ServiceDefinition,
+  StatusObject,
+  sendUnaryData,
+} from '@grpc/grpc-js';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import type protobuf from 'protobufjs';
+import { assert } from './assert.js';
+import { serviceOf } from './proto.js';
+import { etcdStatuses, toEtcdStatus, type EtcdStatus } from './status.js';
+
+/** A request as the deserializer hands it over: decoded, or the reason it did not decode. */
+export type Inbound<T> =
+  | { readonly ok: true; readonly msg: T; readonly sizeBytes: number }
+  | { readonly ok: false; readonly reason: string; readonly sizeBytes: number };
+
+function deserializerFor(type: protobuf.Type): (buf: Buffer) => Inbound<unknown> {
+  return (buf) => {
+    try {
+      return { ok: true, msg: type.decode(buf), sizeBytes: buf.length };
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      return { ok: false, reason, sizeBytes: buf.length };
+    }
+  };
+}
+
+function serializerFor(type: protobuf.Type): (msg: object) => Buffer {
+  return (msg) => {
+    const bytes = type.encode(msg).finish();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
+}
+
+/**
+ * The grpc-js definition of service `name` (e.g. `etcdserverpb.KV`), with paths, stream flags
+ * and codecs taken from the .proto schema.
+ */
+export function serviceDefinition(name: string): ServiceDefinition {
+  const service = serviceOf(name);
+  const def: Record<string, MethodDefinition<Inbound<unknown>, object>> = {};
+  for (const method of service.methodsArray) {
+    const req = method.resolvedRequestType;
+    const res = method.resolvedResponseType;
+    assert(req !== null && res !== null, `unresolved types in ${name}.${method.name}`);
+    def[method.name] = {
+      path: `/${name}/${method.name}`,
+      requestStream: method.requestStream === true,
+      responseStream: method.responseStream === true,
+      requestSerialize: () => {
+        throw new Error('server-side definition: requests are never serialized here');
+      },
+      requestDeserialize: deserializerFor(req),
+      responseSerialize: serializerFor(res),
+      responseDeserialize: (buf: Buffer) => res.decode(buf),
+    };
+  }
+  return def;
+}
+
+/** A gRPC status for grpc-js from one of etcd's errors. */
+export function toStatusObject(s: EtcdStatus): Partial<StatusObject> {
+  return { code: s.code, details: s.details };
+}
+
+/** The status for a message that did not decode. */
+export function malformedStatus(reason: string): Partial<StatusObject> {
+  return { code: grpcStatus.INVALID_ARGUMENT, details: `etcdserver: malformed request: ${reason}` };
+}
+
+/** True when the client asked that the call fail without a leader (etcd's `hasleader`). */
+export function requiresLeader(md: Metadata): boolean {
+  return md.get('hasleader')[0] === 'true';
+}
+
+/** What the wrappers need to check a call before its handler runs. */
+export interface CallGate {
+  /** The leader's member ID, 0 when none. */
+  leaderId(): number;
+}
+
+/** The status that stops a call before its handler runs, or undefined to go on. */
+function gateStatus(gate: CallGate, md: Metadata): Partial<StatusObject> | undefined {
+  if (requiresLeader(md) && gate.leaderId() === 0) return toStatusObject(etcdStatuses.noLeader);
+  return undefined;
+}
+
+/** A unary handler: the decoded request and its encoded size in bytes. */
+export type UnaryHandler<TReq> = (req: TReq, sizeBytes: number) => Promise<object> | object;
+
+/** Wraps `handler` as a grpc-js unary call handler. */
+export function unary<TReq>(
+  gate: CallGate,
+  handler: UnaryHandler<TReq>,
+): (call: ServerUnaryCall<Inbound<TReq>, object>, cb: sendUnaryData<object>) => void {
+  return (call, cb) => {
+    const inbound = call.request;
+    if (!inbound.ok) {
+      cb(malformedStatus(inbound.reason));
+      return;
+    }
+    const stop = gateStatus(gate, call.metadata);
+    if (stop !== undefined) {
+      cb(stop);
+      return;
+    }
+    let result: Promise<object> | object;
+    try {
+      result = handler(inbound.msg, inbound.sizeBytes);
+    } catch (e) {
+      cb(toStatusObject(toEtcdStatus(e)));
+      return;
+    }
+    if (!(result instanceof Promise)) {
+      cb(null, result);
+      return;
+    }
+    result.then(
+      (res) => {
+        cb(null, res);
+      },
+      (e: unknown) => {
+        cb(toStatusObject(toEtcdStatus(e)));
+      },
+    );
+  };
+}
+
+/** A server-streaming handler: writes to `call` and ends it (or throws / rejects). */
+export type ServerStreamHandler<TReq> = (
+  req: TReq,
+  call: ServerWritableStream<Inbound<TReq>, object>,
+) => Promise<void>;
+
+/** Wraps `handler` as a grpc-js server-streaming call handler. */
+export function serverStream<TReq>(
+  gate: CallGate,
+  handler: ServerStreamHandler<TReq>,
+): (call: ServerWritableStream<Inbound<TReq>, object>) => void {
+  return (call) => {
+    const inbound = call.request;
+    if (!inbound.ok) {
+      call.emit('error', malformedStatus(inbound.reason));
+      return;
+    }
+    const stop = gateStatus(gate, call.metadata);
+    if (stop !== undefined) {
+      call.emit('error', stop);
+      return;
+    }
+    handler(inbound.msg, call).then(
+      () => call.end(),
+      (e: unknown) => call.emit('error', toStatusObject(toEtcdStatus(e))),
+    );
+  };
+}
+
+/** A bidirectional-streaming handler; it owns the stream from here on. */
+export type DuplexHandler<TReq> = (call: ServerDuplexStream<Inbound<TReq>, object>) => void;
+
+/** Wraps `handler` as a grpc-js bidi handler, applying the `hasleader` gate first. */
+export function duplex<TReq>(
+  gate: CallGate,
+  handler: DuplexHandler<TReq>,
+): (call: ServerDuplexStream<Inbound<TReq>, object>) => void {
+  return (call) => {
+    const stop = gateStatus(gate, call.metadata);
+    if (stop !== undefined) {
+      call.emit('error', stop);
+      return;
+    }
+    handler(call);
+  };
+}

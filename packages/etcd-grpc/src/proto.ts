@@ -1,0 +1,32 @@
+// The protobuf schema, loaded once per process from the .proto files this package ships
+// (proto/). protobufjs builds an encoder and decoder per message type at load time, so the
+// per-request cost is one generated function call (see the README's measurements).
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import protobuf from 'protobufjs';
+
+const protoDir = fileURLToPath(new URL('../proto/', import.meta.url));
+
+function loadRoot(): protobuf.Root {
+  const root = new protobuf.Root();
+  // Imports in our .proto files name siblings ("rpc.proto"), so resolve them in protoDir.
+  root.resolvePath = (_origin: string, target: string): string => path.join(protoDir, target);
+  root.loadSync(['rpc.proto', 'v3election.proto', 'v3lock.proto', 'health.proto'], {
+    keepCase: false,
+  });
+  root.resolveAll();
+  return root;
+}
+
+/** The resolved schema: every message and service of etcd's API that Keel serves. */
+export const protoRoot: protobuf.Root = loadRoot();
+
+/** The message type `name` (fully qualified, e.g. `etcdserverpb.PutRequest`). */
+export function messageType(name: string): protobuf.Type {
+  return protoRoot.lookupType(name);
+}
+
+/** The service `name` (fully qualified, e.g. `etcdserverpb.KV`). */
+export function serviceOf(name: string): protobuf.Service {
+  return protoRoot.lookupService(name);
+}

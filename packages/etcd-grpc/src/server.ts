@@ -1,0 +1,118 @@
+// createEtcdGrpcServer: etcd's v3 API on a grpc-js server, over an EtcdBackend.
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { EtcdBackend } from './backend.js';
+import { EtcdGrpcError } from './errors.js';
+import { serviceDefinition } from './grpc-method.js';
+import {
+  concurrentStreamsPerConnectionMax,
+  grpcReceiveBytesMax,
+  maxRequestBytesDefault,
+  txnOpsMaxDefault,
+} from './limits.js';
+import { authService } from './services/auth.js';
+import { clusterService } from './services/cluster.js';
+import type { ServiceContext } from './services/context.js';
+import { healthService } from './services/health.js';
+import { kvService } from './services/kv.js';
+import { leaseService } from './services/lease.js';
+import { maintenanceService } from './services/maintenance.js';
+import { watchService } from './services/watch.js';
+
+/** etcd's default interval for progress notifications to watchers that ask for them. */
+export const watchProgressNotifyMsDefault = 10 * 60 * 1000;
+
+/** Options of `createEtcdGrpcServer`. */
+export interface EtcdGrpcServerOptions {
+  /** The member the API is served for. */
+  readonly backend: EtcdBackend;
+  /**
+   * etcd's `--max-request-bytes` (default 1.5 MiB): a larger write is refused with "request is
+   * too large"; the gRPC receive limit is this plus 512 KiB, so bigger messages are refused by
+   * gRPC itself (RESOURCE_EXHAUSTED). Also the watch fragment size.
+   */
+  readonly maxRequestBytes?: number | undefined;
+  /** etcd's `--max-txn-ops` (default 128). */
+  readonly maxTxnOps?: number | undefined;
+  /** How often watchers with progress_notify get a progress response (default 10 minutes). */
+  readonly watchProgressNotifyMs?: number | undefined;
+}
+
+/** A running etcd API server. */
+export interface EtcdGrpcServer {
+  /**
+   * Binds to `host:port` (port 0 picks a free one) without TLS and starts serving.
+   * @returns the bound port.
+   */
+  listen(host: string, port: number): Promise<number>;
+  /** Stops serving at once: open calls (watch streams too) end with UNAVAILABLE. Idempotent. */
+  close(): void;
+  /** The underlying grpc-js server, e.g. to add services of the embedding program. */
+  readonly grpcServer: Server;
+}
+
+function positiveInt(value: number | undefined, fallback: number, name: string): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v <= 0) {
+    throw new EtcdGrpcError({
+      code: 'INVALID_CONFIG',
+      message: `${name} must be a positive integer, got ${v}`,
+    });
+  }
+  return v;
+}
+
+function resolveContext(opts: EtcdGrpcServerOptions): ServiceContext {
+  return {
+    backend: opts.backend,
+    maxRequestBytes: positiveInt(opts.maxRequestBytes, maxRequestBytesDefault, 'maxRequestBytes'),
+    txnOpsMax: positiveInt(opts.maxTxnOps, txnOpsMaxDefault, 'maxTxnOps'),
+    watchProgressNotifyMs: positiveInt(
+      opts.watchProgressNotifyMs,
+      watchProgressNotifyMsDefault,
+      'watchProgressNotifyMs',
+    ),
+  };
+}
+
+/**
+ * Creates a gRPC server that serves etcd's v3 API (KV, Watch, Lease, Cluster, Maintenance, Auth
+ * with auth disabled, and grpc.health.v1.Health) over `backend`, so that etcdctl and etcd's
+ * clients work against it unchanged.
+ * @throws EtcdGrpcError INVALID_CONFIG when an option is out of range.
+ * @example
+ * const server = createEtcdGrpcServer({ backend });
+ * const port = await server.listen('127.0.0.1', 2379);
+ * // etcdctl --endpoints=127.0.0.1:2379 put foo bar
+ * server.close();
+ */
+export function createEtcdGrpcServer(opts: EtcdGrpcServerOptions): EtcdGrpcServer {
+  const ctx = resolveContext(opts);
+  const server = new Server({
+    'grpc.max_receive_message_length': grpcReceiveBytesMax(ctx.maxRequestBytes),
+    'grpc.max_send_message_length': -1,
+    'grpc.max_concurrent_streams': concurrentStreamsPerConnectionMax,
+  });
+  server.addService(serviceDefinition('etcdserverpb.KV'), kvService(ctx));
+  server.addService(serviceDefinition('etcdserverpb.Watch'), watchService(ctx));
+  server.addService(serviceDefinition('etcdserverpb.Lease'), leaseService(ctx));
+  server.addService(serviceDefinition('etcdserverpb.Cluster'), clusterService(ctx));
+  server.addService(serviceDefinition('etcdserverpb.Maintenance'), maintenanceService(ctx));
+  server.addService(serviceDefinition('etcdserverpb.Auth'), authService(ctx.backend));
+  server.addService(serviceDefinition('grpc.health.v1.Health'), healthService(ctx.backend));
+  let closed = false;
+  return {
+    grpcServer: server,
+    listen: (host, port) =>
+      new Promise<number>((resolve, reject) => {
+        server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => {
+          if (err === null) resolve(bound);
+          else reject(err);
+        });
+      }),
+    close: () => {
+      if (closed) return;
+      closed = true;
+      server.forceShutdown();
+    },
+  };
+}

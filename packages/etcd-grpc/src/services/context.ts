@@ -1,0 +1,13 @@
+// What every service handler is built from: the backend and the server's resolved options.
+import type { EtcdBackend } from '../backend.js';
+
+/** The resolved options the handlers read. */
+export interface ServiceContext {
+  readonly backend: EtcdBackend;
+  /** Requests whose encoded size exceeds this get "etcdserver: request is too large". */
+  readonly maxRequestBytes: number;
+  /** The most operations one txn branch (or its compare list) may hold. */
+  readonly txnOpsMax: number;
+  /** How often watchers that asked for progress notifications get one, in milliseconds. */
+  readonly watchProgressNotifyMs: number;
+}

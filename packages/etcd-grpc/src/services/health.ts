@@ -1,0 +1,51 @@
+// The standard gRPC health service (grpc.health.v1). The server, and each etcd service name,
+// is SERVING while the backend knows a leader and NOT_SERVING otherwise, which is what a load
+// balancer probing an etcd member wants to know.
+import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import type { EtcdBackend } from '../backend.js';
+import { serverStream, unary, type Inbound } from '../grpc-method.js';
+import { EtcdAnswer } from '../status.js';
+
+const SERVING = 1;
+const NOT_SERVING = 2;
+
+/** The service names the health service answers for ('' is the whole server). */
+export const healthServiceNames: ReadonlySet<string> = new Set([
+  '',
+  'etcdserverpb.KV',
+  'etcdserverpb.Watch',
+  'etcdserverpb.Lease',
+  'etcdserverpb.Cluster',
+  'etcdserverpb.Maintenance',
+  'etcdserverpb.Auth',
+  'v3electionpb.Election',
+  'v3lockpb.Lock',
+]);
+
+function statusFor(backend: EtcdBackend, service: string): number {
+  if (!healthServiceNames.has(service)) {
+    throw new EtcdAnswer({ code: grpcStatus.NOT_FOUND, details: 'unknown service' });
+  }
+  return backend.leaderId() === 0 ? NOT_SERVING : SERVING;
+}
+
+/**
+ * The health service's handlers. Check and Watch are not gated on `hasleader`: they report the
+ * missing leader as NOT_SERVING instead. Watch sends the current status and stays open until the
+ * client leaves (status changes are not pushed yet).
+ */
+export function healthService(backend: EtcdBackend): UntypedServiceImplementation {
+  const ungated = { leaderId: (): number => 1 };
+  return {
+    Check: unary<{ service: string }>(ungated, (pb) => ({
+      status: statusFor(backend, pb.service),
+    })),
+    Watch: serverStream<{ service: string }>(ungated, async (pb, call) => {
+      call.write({ status: statusFor(backend, pb.service) });
+      await new Promise<void>((resolve) => {
+        (call as ServerWritableStream<Inbound<unknown>, object>).once('cancelled', resolve);
+      });
+    }),
+  };
+}
