@@ -18,8 +18,7 @@ export interface LogLine {
 /** Builds a message with every field at its empty value, then `extra`. */
 export function msg(
   type: MessageType,
-  from: number,
-  to: number,
+  [from, to]: readonly [number, number],
   extra: Partial<Message> = {},
 ): Message {
   return {

@@ -33,10 +33,10 @@ function oneOfEachType(from: number, to: number): Message[] {
           { term: 2, index: 11 + i, type: 'EntryNormal' as const, data: bytes(256) },
           { term: 3, index: 12 + i, type: 'EntryConfChange' as const, data: bytes(3) },
         ];
-        return msg(type, from, to, { ...base, entries });
+        return msg(type, [from, to], { ...base, entries });
       }
       if (type === 'MsgProp') {
-        return msg(type, from, to, {
+        return msg(type, [from, to], {
           ...base,
           entries: [{ term: 0, index: 0, type: 'EntryNormal', data: bytes(5) }],
         });
@@ -49,12 +49,12 @@ function oneOfEachType(from: number, to: number): Message[] {
           learnersNext: [],
           autoLeave: true,
         };
-        return msg(type, from, to, {
+        return msg(type, [from, to], {
           ...base,
           snapshot: { data: bytes(100), metadata: { index: 50, term: 2, confState } },
         });
       }
-      return msg(type, from, to, { ...base, reject: i % 2 === 0 });
+      return msg(type, [from, to], { ...base, reject: i % 2 === 0 });
     });
 }
 
@@ -78,7 +78,7 @@ describe('Transport mesh', () => {
       for (const from of members) {
         for (const to of members) {
           if (from !== to)
-            from.transport.send([msg('MsgHeartbeat', from.id, to.id, { commit: turn })]);
+            from.transport.send([msg('MsgHeartbeat', [from.id, to.id], { commit: turn })]);
         }
       }
       // Spread over several turns so some batches are split across frames.
@@ -110,9 +110,9 @@ describe('Transport mesh', () => {
     c2.transport.addPeer(2, b.url);
     await Promise.all([a.connectedTo(3), b.connectedTo(3), c2.connectedTo(1), c2.connectedTo(2)]);
     expect(a.transport.connectedSinceMs(3)).toBeGreaterThan(sinceBefore ?? Infinity);
-    a.transport.send([msg('MsgHeartbeat', 1, 3, { commit: 7 })]);
-    b.transport.send([msg('MsgHeartbeat', 2, 3, { commit: 8 })]);
-    c2.transport.send([msg('MsgHeartbeatResp', 3, 1), msg('MsgHeartbeatResp', 3, 2)]);
+    a.transport.send([msg('MsgHeartbeat', [1, 3], { commit: 7 })]);
+    b.transport.send([msg('MsgHeartbeat', [2, 3], { commit: 8 })]);
+    c2.transport.send([msg('MsgHeartbeatResp', [3, 1]), msg('MsgHeartbeatResp', [3, 2])]);
     await c2.until(() => c2.received.length === 2, 'c2 hears both');
     await a.until(() => a.received.some((m) => m.from === 3), 'a hears c2');
     await b.until(() => b.received.some((m) => m.from === 3), 'b hears c2');
@@ -123,7 +123,7 @@ describe('Transport mesh', () => {
     const a = await new TestMember(1).start();
     members = [a];
     a.transport.addPeer(2, 'ws://127.0.0.1:1');
-    a.transport.send([msg('MsgHeartbeat', 1, 2)]);
+    a.transport.send([msg('MsgHeartbeat', [1, 2])]);
     await a.until(() => a.unreachable.includes(2), 'unreachable report');
     expect(a.transport.stats().droppedDisconnected).toBe(1);
   });
@@ -131,10 +131,10 @@ describe('Transport mesh', () => {
   it('drops messages to an unknown member with PEER_UNKNOWN, and refuses snapshots to it', async () => {
     const a = await new TestMember(1).start();
     members = [a];
-    a.transport.send([msg('MsgHeartbeat', 1, 9), msg('MsgHeartbeat', 1, 9)]);
+    a.transport.send([msg('MsgHeartbeat', [1, 9]), msg('MsgHeartbeat', [1, 9])]);
     expect(a.transport.stats().droppedUnknownPeer).toBe(2);
     expect(a.logsWith('PEER_UNKNOWN')).toHaveLength(1);
-    const snap = msg('MsgSnap', 1, 9, {
+    const snap = msg('MsgSnap', [1, 9], {
       snapshot: {
         data: new Uint8Array(0),
         metadata: {
@@ -173,34 +173,25 @@ describe('Transport mesh', () => {
   });
 
   it('refuses a bad config with INVALID_CONFIG naming the field', () => {
-    const bad = (o: object): unknown => {
+    const bad = (o: object): string => {
       try {
         new TestMember(1, o);
       } catch (e) {
-        return e;
+        return isTransportError(e, 'INVALID_CONFIG') ? e.message : 'other error';
       }
-      return undefined;
+      return 'accepted';
     };
-    expect(bad({ memberId: 0 })).toMatchObject({
-      code: 'INVALID_CONFIG',
-      message: expect.stringContaining('memberId'),
-    });
-    expect(bad({ clusterId: '' })).toMatchObject({ message: expect.stringContaining('clusterId') });
-    expect(bad({ peers: new Map([[1, 'ws://x:1']]) })).toMatchObject({
-      message: expect.stringContaining('this member'),
-    });
-    expect(bad({ peers: new Map([[2, 'http://x:1']]) })).toMatchObject({
-      message: expect.stringContaining('ws://'),
-    });
-    expect(bad({ limits: { frameBytesMax: 0 } })).toMatchObject({
-      message: expect.stringContaining('frameBytesMax'),
-    });
-    expect(bad({ limits: { snapshotChunkBytes: 16 * 1024 * 1024 } })).toMatchObject({
-      message: expect.stringContaining('snapshotChunkBytes'),
-    });
-    expect(bad({ limits: { reconnectBaseMs: 10, reconnectMaxMs: 5 } })).toMatchObject({
-      message: expect.stringContaining('reconnectBaseMs'),
-    });
-    expect(bad({})).toBeUndefined();
+    expect(bad({ memberId: 0 })).toContain('memberId');
+    expect(bad({ clusterId: '' })).toContain('clusterId');
+    expect(bad({ peers: new Map([[1, 'ws://x:1']]) })).toContain('this member');
+    expect(bad({ peers: new Map([[2, 'http://x:1']]) })).toContain('ws://');
+    expect(bad({ limits: { frameBytesMax: 0 } })).toContain('frameBytesMax');
+    expect(bad({ limits: { snapshotChunkBytes: 16 * 1024 * 1024 } })).toContain(
+      'snapshotChunkBytes',
+    );
+    expect(bad({ limits: { reconnectBaseMs: 10, reconnectMaxMs: 5 } })).toContain(
+      'reconnectBaseMs',
+    );
+    expect(bad({})).toBe('accepted');
   });
 });
