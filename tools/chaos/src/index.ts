@@ -1,3 +1,30 @@
-// @keel/chaos: fault injection, operation histories and their checkers.
-export { HistoryRecorder } from './history.js';
+// @keel/chaos: operation histories and their checkers (linearizability, lost writes, watches).
+export { HistoryRecorder, validateHistory } from './history.js';
 export type { Operation, Outcome } from './history.js';
+export { checkLinearizable, describeLinearizability } from './linearizability.js';
+export type {
+  CheckOptions,
+  KeyCheck,
+  LinearizabilityResult,
+  Model,
+  Verdict,
+} from './linearizability.js';
+export { registerModel } from './models/register.js';
+export type {
+  RegisterInput,
+  RegisterModelOptions,
+  RegisterOutput,
+  RegisterState,
+} from './models/register.js';
+export { listAppendModel } from './models/list-append.js';
+export type { ListAppendInput, ListAppendOutput } from './models/list-append.js';
+export { ChaosError, chaosErrorCodes, isChaosError } from './errors.js';
+export type { ChaosErrorCode } from './errors.js';
+export {
+  opsPerKeyMax,
+  searchStepsDefault,
+  searchStepsMax,
+  timelineOpsMax,
+  watchEventsMax,
+  watchersMax,
+} from './limits.js';
