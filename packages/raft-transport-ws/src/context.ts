@@ -14,10 +14,15 @@ export interface LogFields {
   readonly closeCode?: number;
 }
 
-/** Where the transport writes its log lines. Both methods must not throw. */
+/**
+ * Where the transport writes its log lines; no method may throw. `warn` lines are de-duplicated
+ * per cause (one line per refused peer, not one per retry); `debug`, when given, hears every
+ * attempt, retry and refusal.
+ */
 export interface TransportLogger {
   info(message: string, fields: LogFields): void;
   warn(message: string, fields: LogFields): void;
+  debug?(message: string, fields: LogFields): void;
 }
 
 /** Counters of what the transport did; all only grow. */
@@ -117,6 +122,7 @@ export function newContext(o: ContextOptions): TransportContext {
     stats: newStats(),
     clientTls: undefined,
     logOnce(key, message, fields) {
+      o.logger.debug?.(message, fields);
       if (logged.has(key)) return;
       // Bounded: a flood of distinct causes (e.g. random member ids) restarts the memory.
       if (logged.size >= refusalLogKeysMax) logged.clear();

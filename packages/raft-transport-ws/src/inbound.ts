@@ -80,6 +80,8 @@ export function acceptConnection(host: InboundHost, ws: WebSocket, remote: strin
         : snapshotReceiver(conn, hello.from);
   };
   ws.on('message', (data, isBinary) => {
+    // ws still emits frames that arrive while a close we started completes: ignore them.
+    if (ws.readyState !== ws.OPEN) return;
     const frame = frameBytes(data, isBinary);
     if (frame === undefined) {
       const e = new TransportError({ code: 'DECODE_FAILED', message: 'not a binary frame' });

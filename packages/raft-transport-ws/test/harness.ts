@@ -42,6 +42,7 @@ export class TestMember {
   readonly received: Message[] = [];
   readonly unreachable: number[] = [];
   readonly logs: LogLine[] = [];
+  debugLines = 0;
   readonly transport: Transport;
   url = '';
   private readonly wakers = new Set<() => void>();
@@ -70,6 +71,11 @@ export class TestMember {
         },
         warn: (message, fields) => {
           this.logs.push({ level: 'warn', message, fields });
+          this.wake();
+        },
+        // Debug lines only wake waiters (they mark every retry); tests count warn lines.
+        debug: () => {
+          this.debugLines++;
           this.wake();
         },
       },
