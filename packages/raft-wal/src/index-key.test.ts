@@ -11,10 +11,13 @@ const index = fc.oneof(
 );
 
 describe('index keys', () => {
-  test.prop([index, index], { numRuns: 500 })('preserve order: a < b <=> key(a) < key(b)', (a, b) => {
-    const cmp = Buffer.compare(encodeIndexKey(a), encodeIndexKey(b));
-    expect(Math.sign(cmp)).toBe(Math.sign(a - b));
-  });
+  test.prop([index, index], { numRuns: 500 })(
+    'preserve order: a < b <=> key(a) < key(b)',
+    (a, b) => {
+      const cmp = Buffer.compare(encodeIndexKey(a), encodeIndexKey(b));
+      expect(Math.sign(cmp)).toBe(Math.sign(a - b));
+    },
+  );
 
   test.prop([index], { numRuns: 200 })('round-trip', (i) => {
     expect(decodeIndexKey(encodeIndexKey(i))).toBe(i);

@@ -74,7 +74,11 @@ function readMetaRaw(db: Database<Buffer, Buffer>, key: Buffer): Buffer | undefi
   try {
     return db.getBinary(key);
   } catch (e) {
-    throw new WalError({ code: 'CORRUPT', message: `raft log ${key.toString()} unreadable`, cause: e });
+    throw new WalError({
+      code: 'CORRUPT',
+      message: `raft log ${key.toString()} unreadable`,
+      cause: e,
+    });
   }
 }
 

@@ -15,7 +15,12 @@ import { cacheBytesCap, cacheBytesDefault, logBytesCap, logBytesDefault } from '
 import { pendingOpsCap, pendingOpsDefault } from './limits.js';
 import { dataFileName, isFullError, openWalEnv, type WalEnv } from './lmdb-env.js';
 import { loadLog, readEntryRecords } from './load-log.js';
-import { LogPlan, type CreateSnapshotRequest, type LogState, type SaveRequest } from './log-plan.js';
+import {
+  LogPlan,
+  type CreateSnapshotRequest,
+  type LogState,
+  type SaveRequest,
+} from './log-plan.js';
 import type { WalOp } from './log-plan.js';
 import { encodeHardState, encodeLogStart, encodeSnapshot, metaKeys } from './meta-record.js';
 import * as v from './validate.js';
@@ -374,7 +379,11 @@ export class RaftLog implements Storage {
       if (index >= oldLo && index < oldHi) logBytes -= this.recordBytes(index);
       const record = encodeEntryRecord(e);
       // The cache keeps a view of the record's data: a copy the caller cannot change later.
-      const data = new Uint8Array(record.buffer, record.byteOffset + entryRecordHeaderBytes, e.data.byteLength);
+      const data = new Uint8Array(
+        record.buffer,
+        record.byteOffset + entryRecordHeaderBytes,
+        e.data.byteLength,
+      );
       puts.push({ entry: { term: e.term, index, type: e.type, data }, record });
       logBytes += record.byteLength;
     }

@@ -7,7 +7,12 @@ import type { Entry } from '@keel/raft-core';
 /** A fresh temporary directory; `remove()` deletes it and everything in it. */
 export function tempDir(): { readonly path: string; readonly remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), 'keel-raft-wal-'));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  return {
+    path,
+    remove: () => {
+      rmSync(path, { recursive: true, force: true });
+    },
+  };
 }
 
 /** An entry whose data is derived from its index and term, so damage is recognisable. */
@@ -18,7 +23,7 @@ export function entry(index: number, term: number, dataBytes = 8): Entry {
 }
 
 /** Entries `[lo, hi)` all in `term`. */
-export function entries(lo: number, hi: number, term: number, dataBytes = 8): Entry[] {
+export function entries([lo, hi]: readonly [number, number], term: number, dataBytes = 8): Entry[] {
   const out: Entry[] = [];
   for (let i = lo; i < hi; i++) out.push(entry(i, term, dataBytes));
   return out;

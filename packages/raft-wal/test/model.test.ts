@@ -22,18 +22,69 @@ interface Model {
 
 /** One write, with its parameters relative to the state it is applied to. */
 type Write =
-  | { readonly kind: 'append'; readonly back: number; readonly count: number; readonly termBump: number; readonly dataBytes: number }
-  | { readonly kind: 'hardState'; readonly term: number; readonly vote: number; readonly commit: number }
-  | { readonly kind: 'applySnapshot'; readonly ahead: number; readonly term: number; readonly voters: readonly number[] }
+  | {
+      readonly kind: 'append';
+      readonly back: number;
+      readonly count: number;
+      readonly termBump: number;
+      readonly dataBytes: number;
+    }
+  | {
+      readonly kind: 'hardState';
+      readonly term: number;
+      readonly vote: number;
+      readonly commit: number;
+    }
+  | {
+      readonly kind: 'applySnapshot';
+      readonly ahead: number;
+      readonly term: number;
+      readonly voters: readonly number[];
+    }
   | { readonly kind: 'createSnapshot'; readonly back: number; readonly withConf: boolean }
   | { readonly kind: 'compact'; readonly back: number };
 
 const writeArb: fc.Arbitrary<Write> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('append' as const), back: fc.nat({ max: 6 }), count: fc.integer({ min: 0, max: 6 }), termBump: fc.nat({ max: 2 }), dataBytes: fc.nat({ max: 40 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('hardState' as const), term: fc.nat({ max: 9 }), vote: fc.nat({ max: 3 }), commit: fc.nat({ max: 30 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('applySnapshot' as const), ahead: fc.integer({ min: -3, max: 6 }), term: fc.integer({ min: 1, max: 9 }), voters: fc.uniqueArray(fc.integer({ min: 1, max: 5 }), { maxLength: 3 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('createSnapshot' as const), back: fc.nat({ max: 6 }), withConf: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('compact' as const), back: fc.nat({ max: 8 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('append' as const),
+      back: fc.nat({ max: 6 }),
+      count: fc.integer({ min: 0, max: 6 }),
+      termBump: fc.nat({ max: 2 }),
+      dataBytes: fc.nat({ max: 40 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('hardState' as const),
+      term: fc.nat({ max: 9 }),
+      vote: fc.nat({ max: 3 }),
+      commit: fc.nat({ max: 30 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('applySnapshot' as const),
+      ahead: fc.integer({ min: -3, max: 6 }),
+      term: fc.integer({ min: 1, max: 9 }),
+      voters: fc.uniqueArray(fc.integer({ min: 1, max: 5 }), { maxLength: 3 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('createSnapshot' as const),
+      back: fc.nat({ max: 6 }),
+      withConf: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('compact' as const), back: fc.nat({ max: 8 }) }),
+  },
 );
 
 const conf = (voters: readonly number[]): ConfState => ({
@@ -59,23 +110,46 @@ function describeError(e: unknown): unknown {
 }
 
 /** Applies `w` to the model, and returns the matching real call (not yet awaited). */
-function resolve(w: Write, mem: MemoryStorage): { model: () => unknown; real: (log: RaftLog) => Promise<unknown> } {
+function resolve(
+  w: Write,
+  mem: MemoryStorage,
+): { model: () => unknown; real: (log: RaftLog) => Promise<unknown> } {
   const last = mem.lastIndex();
   switch (w.kind) {
     case 'append': {
       const lo = Math.max(1, last + 1 - w.back);
-      const prevTerm = lo - 1 >= mem.firstIndex() - 1 ? mem.term(lo - 1) : mem.snapshot().metadata.term;
+      const prevTerm =
+        lo - 1 >= mem.firstIndex() - 1 ? mem.term(lo - 1) : mem.snapshot().metadata.term;
       const ents: Entry[] = [];
-      for (let i = 0; i < w.count; i++) ents.push(entry(lo + i, Math.max(1, prevTerm) + w.termBump, w.dataBytes));
-      return { model: () => mem.append(ents), real: (log) => log.save({ entries: ents }) };
+      for (let i = 0; i < w.count; i++)
+        ents.push(entry(lo + i, Math.max(1, prevTerm) + w.termBump, w.dataBytes));
+      return {
+        model: () => {
+          mem.append(ents);
+        },
+        real: (log) => log.save({ entries: ents }),
+      };
     }
     case 'hardState': {
       const hs = { term: w.term, vote: w.vote, commit: w.commit };
-      return { model: () => mem.setHardState(hs), real: (log) => log.save({ hardState: hs }) };
+      return {
+        model: () => {
+          mem.setHardState(hs);
+        },
+        real: (log) => log.save({ hardState: hs }),
+      };
     }
     case 'applySnapshot': {
-      const snap = { data: new Uint8Array([w.term]), metadata: { index: Math.max(0, last + w.ahead), term: w.term, confState: conf(w.voters) } };
-      return { model: () => mem.applySnapshot(snap), real: (log) => log.save({ snapshot: snap }) };
+      const snap = {
+        data: new Uint8Array([w.term]),
+        metadata: { index: Math.max(0, last + w.ahead), term: w.term, confState: conf(w.voters) },
+      };
+      return {
+        model: () => {
+          mem.applySnapshot(snap);
+        },
+        real: (log) => log.save({ snapshot: snap }),
+      };
     }
     case 'createSnapshot': {
       const index = Math.max(0, last - w.back);
@@ -88,7 +162,12 @@ function resolve(w: Write, mem: MemoryStorage): { model: () => unknown; real: (l
     }
     case 'compact': {
       const index = Math.max(0, last - w.back);
-      return { model: () => mem.compact(index), real: (log) => log.compactLog(index) };
+      return {
+        model: () => {
+          mem.compact(index);
+        },
+        real: (log) => log.compactLog(index),
+      };
     }
   }
 }
@@ -109,18 +188,30 @@ function checkSame(mem: MemoryStorage, log: RaftLog, maxSizeBytes: number): void
   const [first, last] = [mem.firstIndex(), mem.lastIndex()];
   for (let i = first - 2; i <= last + 1; i++) {
     if (i < 0) continue;
-    expect(outcome(() => log.term(i)), `term(${String(i)})`).toEqual(outcome(() => mem.term(i)));
+    expect(
+      outcome(() => log.term(i)),
+      `term(${String(i)})`,
+    ).toEqual(outcome(() => mem.term(i)));
   }
-  for (const [lo, hi] of [[first, last + 1], [first - 1, last + 1], [first, last + 2], [last, last + 1]] as const) {
+  for (const [lo, hi] of [
+    [first, last + 1],
+    [first - 1, last + 1],
+    [first, last + 2],
+    [last, last + 1],
+  ] as const) {
     if (lo < 0 || lo > hi) continue;
-    expect(outcome(() => log.entries(lo, hi, maxSizeBytes)), `entries(${String(lo)}, ${String(hi)})`).toEqual(
-      outcome(() => mem.entries(lo, hi, maxSizeBytes)),
-    );
+    expect(
+      outcome(() => log.entries(lo, hi, maxSizeBytes)),
+      `entries(${String(lo)}, ${String(hi)})`,
+    ).toEqual(outcome(() => mem.entries(lo, hi, maxSizeBytes)));
   }
 }
 
 class WriteCommand implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly writes: readonly Write[], readonly maxSizeBytes: number) {}
+  constructor(
+    readonly writes: readonly Write[],
+    readonly maxSizeBytes: number,
+  ) {}
   check(): boolean {
     return true;
   }
@@ -136,7 +227,9 @@ class WriteCommand implements fc.AsyncCommand<Model, Real> {
       const g = (await got) as { ok?: unknown };
       const wnt = want as { ok?: unknown };
       // Results are compared for their error code; a createSnapshot result also by value.
-      expect('ok' in g ? { ok: g.ok ?? null } : g).toEqual('ok' in wnt ? { ok: wnt.ok ?? null } : wnt);
+      expect('ok' in g ? { ok: g.ok ?? null } : g).toEqual(
+        'ok' in wnt ? { ok: wnt.ok ?? null } : wnt,
+      );
     }
     checkSame(m.mem, r.log, this.maxSizeBytes);
   }
@@ -161,13 +254,24 @@ class ReopenCommand implements fc.AsyncCommand<Model, Real> {
 }
 
 const commandArbs = [
-  fc.tuple(fc.array(writeArb, { minLength: 1, maxLength: 4 }), fc.oneof(fc.constant(Infinity), fc.nat({ max: 200 }))).map(([ws, max]) => new WriteCommand(ws, max)),
+  fc
+    .tuple(
+      fc.array(writeArb, { minLength: 1, maxLength: 4 }),
+      fc.oneof(fc.constant(Infinity), fc.nat({ max: 200 })),
+    )
+    .map(([ws, max]) => new WriteCommand(ws, max)),
   fc.oneof(fc.constant(0), fc.constant(200), fc.constant(1 << 20)).map((c) => new ReopenCommand(c)),
 ];
 
-async function runModel(cmds: Iterable<fc.AsyncCommand<Model, Real>>, cacheBytesMax: number): Promise<void> {
+async function runModel(
+  cmds: Iterable<fc.AsyncCommand<Model, Real>>,
+  cacheBytesMax: number,
+): Promise<void> {
   const dir = tempDir();
-  const real: Real = { log: RaftLog.open({ dir: dir.path, cacheBytesMax, unsafeNoSync: true }), dir: dir.path };
+  const real: Real = {
+    log: RaftLog.open({ dir: dir.path, cacheBytesMax, unsafeNoSync: true }),
+    dir: dir.path,
+  };
   try {
     await fc.asyncModelRun(() => ({ model: { mem: new MemoryStorage() }, real }), cmds);
   } finally {
@@ -179,7 +283,11 @@ async function runModel(cmds: Iterable<fc.AsyncCommand<Model, Real>>, cacheBytes
 describe('RaftLog against MemoryStorage', () => {
   it('answers the same through any sequence of writes and reopens', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.commands(commandArbs, { maxCommands: 40 }), fc.constantFrom(0, 300, 1 << 20), runModel),
+      fc.asyncProperty(
+        fc.commands(commandArbs, { maxCommands: 40 }),
+        fc.constantFrom(0, 300, 1 << 20),
+        runModel,
+      ),
       { numRuns: 60 },
     );
   }, 60_000);

@@ -14,7 +14,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function openLog(opts: { cacheBytesMax?: number; logBytesMax?: number; pendingOpsMax?: number } = {}) {
+function openLog(
+  opts: { cacheBytesMax?: number; logBytesMax?: number; pendingOpsMax?: number } = {},
+) {
   const dir = tempDir();
   cleanups.push(dir.remove);
   const log = RaftLog.open({ dir: dir.path, ...opts });
@@ -37,7 +39,13 @@ async function caught(p: Promise<unknown> | (() => unknown)): Promise<unknown> {
   return undefined;
 }
 
-const confState = { voters: [1, 2, 3], learners: [4], votersOutgoing: [], learnersNext: [], autoLeave: false };
+const confState = {
+  voters: [1, 2, 3],
+  learners: [4],
+  votersOutgoing: [],
+  learnersNext: [],
+  autoLeave: false,
+};
 
 describe('RaftLog', () => {
   it('starts empty, as MemoryStorage does', () => {
@@ -50,44 +58,55 @@ describe('RaftLog', () => {
   it('restores hardState, ConfState, snapshot and index range on reopen', async () => {
     const { log, dir } = openLog();
     const snapshot = { data: new Uint8Array([9, 9]), metadata: { index: 10, term: 3, confState } };
-    await log.save({ snapshot, entries: entries(11, 21, 4), hardState: { term: 4, vote: 2, commit: 15 } });
+    await log.save({
+      snapshot,
+      entries: entries([11, 21], 4),
+      hardState: { term: 4, vote: 2, commit: 15 },
+    });
     await log.compactLog(12);
     await log.close();
     const again = reopen(dir);
-    expect(again.initialState()).toEqual({ hardState: { term: 4, vote: 2, commit: 15 }, confState });
+    expect(again.initialState()).toEqual({
+      hardState: { term: 4, vote: 2, commit: 15 },
+      confState,
+    });
     expect(again.snapshot()).toEqual(snapshot);
-    expect([again.firstIndex(), again.lastIndex(), again.term(12), again.term(20)]).toEqual([13, 20, 4, 4]);
-    expect(again.entries(13, 21, Infinity)).toEqual(entries(13, 21, 4));
+    expect([again.firstIndex(), again.lastIndex(), again.term(12), again.term(20)]).toEqual([
+      13, 20, 4, 4,
+    ]);
+    expect(again.entries(13, 21, Infinity)).toEqual(entries([13, 21], 4));
   });
 
   it('truncates a conflicting suffix, in the cache and on disk', async () => {
     const { log, dir } = openLog();
-    await log.save({ entries: entries(1, 11, 1) });
-    await log.save({ entries: entries(6, 8, 2) });
+    await log.save({ entries: entries([1, 11], 1) });
+    await log.save({ entries: entries([6, 8], 2) });
     expect(log.lastIndex()).toBe(7);
-    const want = [...entries(1, 6, 1), ...entries(6, 8, 2)];
+    const want = [...entries([1, 6], 1), ...entries([6, 8], 2)];
     expect(log.entries(1, 8, Infinity)).toEqual(want);
     await log.close();
     const again = reopen(dir);
     expect(again.lastIndex()).toBe(7);
     expect(again.entries(1, 8, Infinity)).toEqual(want);
-    expect(isStorageError(await caught(() => again.entries(1, 9, Infinity)), 'UNAVAILABLE')).toBe(true);
+    expect(isStorageError(await caught(() => again.entries(1, 9, Infinity)), 'UNAVAILABLE')).toBe(
+      true,
+    );
   });
 
   it('limits entries by size, mixing disk and cache, but returns at least one', async () => {
     const per = 16 + 100;
     const { log } = openLog({ cacheBytesMax: per * 4 });
-    await log.save({ entries: entries(1, 11, 1, 100) });
+    await log.save({ entries: entries([1, 11], 1, 100) });
     expect(log.cacheSizeBytes()).toBe(per * 4);
     expect(log.entries(2, 11, per * 8).map((e) => e.index)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
     expect(log.entries(5, 11, 1)).toEqual([entry(5, 1, 100)]);
-    expect(log.entries(1, 11, Infinity)).toEqual(entries(1, 11, 1, 100));
+    expect(log.entries(1, 11, Infinity)).toEqual(entries([1, 11], 1, 100));
     expect(log.entries(4, 4, 0)).toEqual([]);
   });
 
   it('raises COMPACTED and UNAVAILABLE at the edges, like MemoryStorage', async () => {
     const { log } = openLog();
-    await log.save({ entries: entries(1, 6, 1) });
+    await log.save({ entries: entries([1, 6], 1) });
     await log.compactLog(3);
     expect(log.term(3)).toBe(1);
     expect(isStorageError(await caught(() => log.term(2)), 'COMPACTED')).toBe(true);
@@ -100,11 +119,15 @@ describe('RaftLog', () => {
     const { log, dir } = openLog();
     await log.save({ entries: [entry(1, 1)] });
     const before = log.writeStats();
-    await Promise.all(Array.from({ length: 16 }, (_, i) => log.save({ entries: [entry(i + 2, 1)] })));
+    await Promise.all(
+      Array.from({ length: 16 }, (_, i) => log.save({ entries: [entry(i + 2, 1)] })),
+    );
     const after = log.writeStats();
-    expect([after.transactions - before.transactions, after.writes - before.writes]).toEqual([1, 16]);
+    expect([after.transactions - before.transactions, after.writes - before.writes]).toEqual([
+      1, 16,
+    ]);
     await log.close();
-    expect(reopen(dir).entries(1, 18, Infinity)).toEqual(entries(1, 18, 1));
+    expect(reopen(dir).entries(1, 18, Infinity)).toEqual(entries([1, 18], 1));
   });
 
   it('rejects only the refused write of a batch', async () => {
@@ -117,13 +140,15 @@ describe('RaftLog', () => {
       log.save({ entries: [entry(7, 2)] }),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(isStorageError((results[1] as PromiseRejectedResult).reason, 'SNAPSHOT_OUT_OF_DATE')).toBe(true);
+    expect(
+      isStorageError((results[1] as PromiseRejectedResult).reason, 'SNAPSHOT_OUT_OF_DATE'),
+    ).toBe(true);
     expect(log.lastIndex()).toBe(7);
   });
 
   it('creates a snapshot at an index in the log, then compacts up to it', async () => {
     const { log, dir } = openLog();
-    await log.save({ entries: entries(1, 10, 3) });
+    await log.save({ entries: entries([1, 10], 3) });
     const snap = await log.createSnapshot({ index: 6, confState, data: new Uint8Array([1]) });
     expect(snap.metadata).toEqual({ index: 6, term: 3, confState });
     await log.compactLog(6);
@@ -136,18 +161,24 @@ describe('RaftLog', () => {
 describe('RaftLog errors', () => {
   it('FULL: a write past the quota is refused whole, and compaction makes room', async () => {
     const { log, dir } = openLog({ logBytesMax: 10 * (24 + 100) });
-    await log.save({ entries: entries(1, 9, 1, 100) });
+    await log.save({ entries: entries([1, 9], 1, 100) });
     const before = log.sizeBytes();
-    const err = await caught(log.save({ entries: entries(9, 12, 1, 100), hardState: { term: 1, vote: 1, commit: 1 } }));
+    const err = await caught(
+      log.save({ entries: entries([9, 12], 1, 100), hardState: { term: 1, vote: 1, commit: 1 } }),
+    );
     expect(isWalError(err, 'FULL')).toBe(true);
-    expect([log.lastIndex(), log.sizeBytes(), log.initialState().hardState.commit]).toEqual([8, before, 0]);
+    expect([log.lastIndex(), log.sizeBytes(), log.initialState().hardState.commit]).toEqual([
+      8,
+      before,
+      0,
+    ]);
     await log.compactLog(5);
-    await log.save({ entries: entries(9, 12, 1, 100) });
+    await log.save({ entries: entries([9, 12], 1, 100) });
     expect(log.lastIndex()).toBe(11);
     await log.close();
     const again = RaftLog.open({ dir, logBytesMax: 10 * (24 + 100), cacheBytesMax: 0 });
     cleanups.push(() => again.close());
-    expect(again.entries(6, 12, Infinity)).toEqual(entries(6, 12, 1, 100));
+    expect(again.entries(6, 12, Infinity)).toEqual(entries([6, 12], 1, 100));
   });
 
   it('CLOSED: reads and writes after close fail, and queued writes are rejected', async () => {
@@ -162,16 +193,20 @@ describe('RaftLog errors', () => {
 
   it('OVERLOADED: writes past pendingOpsMax are refused without queueing', async () => {
     const { log } = openLog({ pendingOpsMax: 2 });
-    const results = await Promise.allSettled([1, 2, 3].map((i) => log.save({ entries: [entry(i, 1)] })));
+    const results = await Promise.allSettled(
+      [1, 2, 3].map((i) => log.save({ entries: [entry(i, 1)] })),
+    );
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
     expect(isWalError((results[2] as PromiseRejectedResult).reason, 'OVERLOADED')).toBe(true);
     expect(log.lastIndex()).toBe(2);
   });
 
   describe('CORRUPT', () => {
-    async function damaged(damage: (db: ReturnType<typeof openEntriesDb>) => void): Promise<unknown> {
+    async function damaged(
+      damage: (db: ReturnType<typeof openEntriesDb>) => void,
+    ): Promise<unknown> {
       const { log, dir } = openLog();
-      await log.save({ entries: entries(1, 8, 1) });
+      await log.save({ entries: entries([1, 8], 1) });
       await log.close();
       const db = openEntriesDb(dir);
       damage(db);
@@ -180,15 +215,27 @@ describe('RaftLog errors', () => {
     }
 
     function openEntriesDb(dir: string) {
-      const root = open<Buffer, Buffer>({ path: join(dir, dataFileName), noSubdir: true, maxDbs: 4, overlappingSync: false, encoding: 'binary', keyEncoding: 'binary' });
-      return { root, db: root.openDB<Buffer, Buffer>('entries', { encoding: 'binary', keyEncoding: 'binary' }) };
+      const root = open<Buffer, Buffer>({
+        path: join(dir, dataFileName),
+        noSubdir: true,
+        maxDbs: 4,
+        overlappingSync: false,
+        encoding: 'binary',
+        keyEncoding: 'binary',
+      });
+      return {
+        root,
+        db: root.openDB<Buffer, Buffer>('entries', { encoding: 'binary', keyEncoding: 'binary' }),
+      };
     }
 
     it('a record failing its checksum is reported naming its index', async () => {
       const err = await damaged(({ root, db }) => {
         const rec = Buffer.from(db.getBinary(encodeIndexKey(5))!);
-        rec[rec.byteLength - 1] ^= 1;
-        root.transactionSync(() => db.putSync(encodeIndexKey(5), rec));
+        rec[rec.byteLength - 1] = rec[rec.byteLength - 1]! ^ 1;
+        root.transactionSync(() => {
+          db.putSync(encodeIndexKey(5), rec);
+        });
       });
       expect(isWalError(err, 'CORRUPT')).toBe(true);
       expect((err as Error).message).toMatch(/entry 5 .*checksum/);
@@ -204,7 +251,9 @@ describe('RaftLog errors', () => {
 
     it('an undecodable record is reported naming its index', async () => {
       const err = await damaged(({ root, db }) => {
-        root.transactionSync(() => db.putSync(encodeIndexKey(7), Buffer.from([1, 2, 3])));
+        root.transactionSync(() => {
+          db.putSync(encodeIndexKey(7), Buffer.from([1, 2, 3]));
+        });
       });
       expect(isWalError(err, 'CORRUPT')).toBe(true);
       expect((err as Error).message).toMatch(/entry 7 /);
