@@ -183,7 +183,7 @@ export class Cluster {
   private runEvent(kind: SimEventKind): SimNode[] {
     switch (kind) {
       case 'deliver':
-        return this.deliverOne() ?? [];
+        return this.deliverSome();
       case 'tick':
         return this.tick();
       case 'ready':
@@ -204,6 +204,19 @@ export class Cluster {
         this.network.heal();
         return [];
     }
+  }
+
+  // Delivers a burst of due messages: one at a time, a large cluster with short heartbeats sends
+  // faster than it delivers and its queue (and so every delay) grows without end.
+  private deliverSome(): SimNode[] {
+    const burst = 1 + this.prng.nextInt(2 * this.options.memberCount);
+    const touched = new Set<SimNode>();
+    for (let i = 0; i < burst; i++) {
+      const nodes = this.deliverOne();
+      if (nodes === undefined) break;
+      for (const n of nodes) touched.add(n);
+    }
+    return [...touched].sort((a, b) => a.id - b.id);
   }
 
   /** Delivers the next due message; returns the nodes it touched, undefined when none was due. */

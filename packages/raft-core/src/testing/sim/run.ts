@@ -88,6 +88,12 @@ export function runLiveness(cluster: Cluster): number {
   const ticksMax = simLivenessElectionsMax * electionTicks;
   let proposedTo = '';
   for (let t = 0; t < ticksMax; t++) {
+    // A member removed while it led keeps leading without taking proposals (as in etcd) until
+    // its operator stops it, which the embedder does once the removal is applied.
+    for (const id of cluster.removed) {
+      const node = cluster.nodes.get(id);
+      if (node?.isUp() === true) node.crash(false);
+    }
     cluster.tick();
     settle(cluster);
     if (probe.committed) return t + 1;

@@ -200,6 +200,7 @@ export class SimNode {
       this.sm.apply(e);
       checker.observeApplied(this.id, e, this.sm.digest);
       this.ctx.onApplied(this, e);
+      if (e.type === 'EntryConfChange') this.snapshotNow();
     }
     for (const rs of rd.readStates) {
       const key = readKeyOf(rs.requestCtx);
@@ -224,6 +225,14 @@ export class SimNode {
     this.ctx.checker.observeRestored(this.id, state);
   }
 
+  // The application also snapshots whenever it applies a conf change, so that the snapshot a
+  // leader sends a new member names that member: raft refuses a snapshot whose configuration
+  // leaves the receiver out (as etcd's restore does), and the bootstrap snapshot predates it.
+  private snapshotNow(): void {
+    this.storage.createSnapshot(this.sm.index, this.confState, this.sm.encode());
+    this.stats.snapshotsTaken++;
+  }
+
   // The application snapshots its state and compacts the log behind it, keeping a few entries so
   // that a follower slightly behind still gets entries rather than a snapshot.
   private maybeSnapshot(): void {
@@ -231,8 +240,7 @@ export class SimNode {
     if (every === 0) return;
     const applied = this.sm.index;
     if (applied - this.storage.snapshot().metadata.index < every) return;
-    this.storage.createSnapshot(applied, this.confState, this.sm.encode());
-    this.stats.snapshotsTaken++;
+    this.snapshotNow();
     const compactIndex = applied - this.ctx.options.compactKeepEntries;
     if (compactIndex >= this.storage.firstIndex()) this.storage.compact(compactIndex);
   }
