@@ -35,3 +35,19 @@ export type {
 } from './types.js';
 export { decodeConfChange, encodeConfChange } from './conf-change-codec.js';
 export { assertValidMessage } from './validate-message.js';
+export { RawNode } from './raw-node.js';
+export type { ProgressStatus, Ready, Status } from './raw-node.js';
+export type { RaftConfig } from './config.js';
+export { noopLogger } from './logger.js';
+export type { RaftLogger } from './logger.js';
+export type { ReadOnlyOption } from './read-only.js';
+export type { ProgressState } from './tracker/progress.js';
+export {
+  applyBytesPerReadyMaxDefault,
+  electionTicksMax,
+  inflightBytesMaxDefault,
+  inflightMsgsMaxCap,
+  inflightMsgsMaxDefault,
+  msgBytesMaxDefault,
+  uncommittedBytesMaxDefault,
+} from './limits.js';

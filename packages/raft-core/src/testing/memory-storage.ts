@@ -29,6 +29,16 @@ export class MemoryStorage implements Storage {
   };
   private ents: Entry[] = [{ term: 0, index: 0, type: 'EntryNormal', data: new Uint8Array(0) }];
 
+  /**
+   * An empty log. `confState` bootstraps a new cluster: it becomes the configuration of the
+   * initial (index 0) snapshot, so every founding member starts knowing the voters.
+   */
+  constructor(opts?: { confState?: ConfState }) {
+    if (opts?.confState !== undefined) {
+      this.snap = { ...this.snap, metadata: { ...this.snap.metadata, confState: opts.confState } };
+    }
+  }
+
   /** The stored HardState and the ConfState of the last snapshot. */
   initialState(): { readonly hardState: HardState; readonly confState: ConfState } {
     return { hardState: this.hardState, confState: this.snap.metadata.confState };
