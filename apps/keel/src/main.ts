@@ -1,11 +1,8 @@
-// The `keel` command. Flag parsing and the member itself arrive with issue 9; until then it
-// answers --version and says plainly that it cannot start a member yet.
-import { versionText } from './version.js';
+// The `keel` command: etcd's server flags, ETCD_* variables and --config-file, resolved into a
+// member's configuration. Starting the member waits for @keel/embed's startServer (see cli.ts).
+import { runKeel } from './cli.js';
 
-const argv = process.argv.slice(2);
-if (argv.includes('--version')) {
-  process.stdout.write(`${versionText()}\n`);
-} else {
-  process.stderr.write('keel: starting a member is not built yet; only --version works.\n');
-  process.exitCode = 2;
-}
+process.exitCode = runKeel(process.argv.slice(2), process.env, {
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+});

@@ -1,0 +1,86 @@
+// The `keel` command as a function of its arguments, environment and output streams, so tests
+// run it in-process; main.ts binds it to the real process.
+import type { ResolvedConfig } from '@keel/embed';
+import { isEmbedError, resolveConfig } from '@keel/embed';
+import { parseKeelCommand } from './command.js';
+import type { KeelCommand } from './command.js';
+import type { Env } from './env.js';
+import { KeelError, isKeelError } from './errors.js';
+import type { MemberOptions } from './member-options.js';
+import { isShown } from './notes.js';
+import { usageHint } from './usage.js';
+import { versionText } from './version.js';
+
+/** Where the command writes: whole lines, without their trailing newline. */
+export interface KeelIo {
+  readonly stdout: (line: string) => void;
+  readonly stderr: (line: string) => void;
+}
+
+/** A resolved config as plain JSON: the initial cluster map becomes an object, no logger. */
+export function describeResolvedConfig(config: ResolvedConfig): Record<string, unknown> {
+  const { logger: _logger, initialCluster, ...rest } = config;
+  return { ...rest, initialCluster: Object.fromEntries(initialCluster) };
+}
+
+function resolve(options: MemberOptions): ResolvedConfig {
+  try {
+    return resolveConfig(options.config);
+  } catch (e) {
+    if (!isEmbedError(e, 'INVALID_CONFIG')) throw e;
+    throw new KeelError({ code: 'INVALID_CONFIG', message: e.message, cause: e });
+  }
+}
+
+function runMember(options: MemberOptions, dryRun: boolean, io: KeelIo): number {
+  for (const note of options.notes) {
+    if (isShown(note.level, options.logLevel)) io.stderr(`keel: ${note.level}: ${note.text}`);
+  }
+  const resolved = resolve(options);
+  if (dryRun) {
+    io.stdout(JSON.stringify(describeResolvedConfig(resolved), null, 2));
+    return 0;
+  }
+  throw new KeelError({
+    code: 'NOT_BUILT',
+    message:
+      'the configuration is valid, but starting a member is not built yet (it needs ' +
+      "@keel/embed's startServer); --dry-run prints the resolved configuration",
+  });
+}
+
+function run(command: KeelCommand, io: KeelIo): number {
+  switch (command.kind) {
+    case 'help':
+    case 'restore-help':
+      io.stdout(command.text);
+      return 0;
+    case 'version':
+      io.stdout(versionText());
+      return 0;
+    case 'member':
+      return runMember(command.options, command.dryRun, io);
+    case 'restore':
+      throw new KeelError({
+        code: 'NOT_BUILT',
+        message:
+          `snapshot restore: the arguments are valid, but restoring "${command.options.snapshotPath}" ` +
+          "is not built yet (it needs kv-mvcc's restore and embed's data-directory layout)",
+      });
+  }
+}
+
+/**
+ * Runs the `keel` command and returns its exit status: 0 on success, else the status etcd uses
+ * for the same failure (see `keelErrorCodes`). Errors are written to `io.stderr`.
+ */
+export function runKeel(argv: readonly string[], env: Env, io: KeelIo): number {
+  try {
+    return run(parseKeelCommand(argv, env), io);
+  } catch (e) {
+    if (!isKeelError(e)) throw e;
+    io.stderr(`keel: ${e.message}`);
+    if (isKeelError(e, 'UNKNOWN_FLAG') || isKeelError(e, 'BAD_FLAG_VALUE')) io.stderr(usageHint);
+    return e.exitCode;
+  }
+}
