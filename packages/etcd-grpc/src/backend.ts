@@ -108,7 +108,10 @@ export interface MemberStatus {
 
 /** A consistent copy of the store, read as a stream of chunks (Maintenance.Snapshot). */
 export interface BackendSnapshot {
-  /** The total size of the chunks in bytes. */
+  /**
+   * The total size of the chunks in bytes. A multiple of 512 for etcdctl 3.4, which finds the
+   * sha256 trailer by that alignment (a store file is whole pages, so this holds naturally).
+   */
   readonly sizeBytes: number;
   /** The bytes, in order; the server appends etcd's sha256 trailer itself. */
   readonly chunks: AsyncIterable<Uint8Array>;

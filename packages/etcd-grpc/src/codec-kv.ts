@@ -104,6 +104,13 @@ function enumName<T>(names: readonly T[], n: number, field: string): T {
   return name;
 }
 
+/** A sort enum's name, or etcd's "invalid sort option". */
+function sortOption<T>(names: readonly T[], n: number): T {
+  const name = names[n];
+  if (name === undefined) throw new EtcdGrpcError({ code: 'INVALID_SORT_OPTION' });
+  return name;
+}
+
 function requireKey(key: Uint8Array): void {
   if (key.length === 0) throw new EtcdGrpcError({ code: 'EMPTY_KEY' });
 }
@@ -121,8 +128,8 @@ export function decodeRangeRequest(pb: PbRangeRequest): RangeRequest {
     rangeEnd: optionalBytes(pb.rangeEnd),
     limit: int64ToNumber(pb.limit, 'limit'),
     revision: int64ToNumber(pb.revision, 'revision'),
-    sortOrder: enumName(sortOrders, pb.sortOrder, 'sort_order'),
-    sortTarget: enumName(sortTargets, pb.sortTarget, 'sort_target'),
+    sortOrder: sortOption(sortOrders, pb.sortOrder),
+    sortTarget: sortOption(sortTargets, pb.sortTarget),
     serializable: pb.serializable,
     keysOnly: pb.keysOnly,
     countOnly: pb.countOnly,

@@ -13,6 +13,8 @@ export const etcdGrpcErrorCodes = {
   INVALID_ARGUMENT: { retryable: false },
   /** A KV request names no key (etcd: "key is not provided"). */
   EMPTY_KEY: { retryable: false },
+  /** A Range names a sort order or target etcd does not have. */
+  INVALID_SORT_OPTION: { retryable: false },
   /** A put sets ignore_value and also carries a value. */
   VALUE_PROVIDED: { retryable: false },
   /** A put sets ignore_lease and also carries a lease. */

@@ -1,0 +1,109 @@
+// Test harness: a real etcd API server on 127.0.0.1 (port 0) over the in-memory test backend,
+// and a runner for Debian's etcdctl 3.4 with explicit time limits.
+import { execFile, spawn } from 'node:child_process';
+import {
+  createEtcdGrpcServer,
+  type EtcdGrpcServer,
+  type EtcdGrpcServerOptions,
+} from '../src/index.js';
+import { MemoryBackend } from './memory-backend.js';
+
+/** A running server and its backend. */
+export interface TestServer {
+  readonly backend: MemoryBackend;
+  readonly server: EtcdGrpcServer;
+  readonly endpoint: string;
+  close(): void;
+}
+
+/** Starts a server over a fresh MemoryBackend on 127.0.0.1 and a free port. */
+export async function startTestServer(
+  opts: Omit<EtcdGrpcServerOptions, 'backend'> & { leaderId?: number } = {},
+): Promise<TestServer> {
+  const backend = new MemoryBackend(opts.leaderId === undefined ? {} : { leaderId: opts.leaderId });
+  const server = createEtcdGrpcServer({ ...opts, backend });
+  const port = await server.listen('127.0.0.1', 0);
+  return {
+    backend,
+    server,
+    endpoint: `127.0.0.1:${port}`,
+    close: () => {
+      server.close();
+      backend.close();
+    },
+  };
+}
+
+/** What one etcdctl run printed and how it exited. */
+export interface CtlResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `etcdctl --endpoints=<endpoint> ...args`, feeding `input` on stdin; 10 s at most. */
+export function etcdctl(
+  endpoint: string,
+  args: readonly string[],
+  input?: string,
+): Promise<CtlResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'etcdctl',
+      [`--endpoints=${endpoint}`, '--dial-timeout=3s', '--command-timeout=5s', ...args],
+      { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 10_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err !== null && typeof err.code !== 'number') {
+          reject(new Error(`etcdctl did not run: ${err.message}`, { cause: err }));
+          return;
+        }
+        resolve({ code: err === null ? 0 : (err.code as number), stdout, stderr });
+      },
+    );
+    child.stdin?.end(input ?? '');
+  });
+}
+
+/**
+ * Runs a long-lived etcdctl command (watch) until its stdout (or stderr) contains `until`, then
+ * ends it; resolves with what it printed; fails after `timeoutMs`.
+ */
+export function etcdctlUntil(
+  endpoint: string,
+  args: readonly string[],
+  until: string,
+): Promise<string> {
+  const timeoutMs = 8_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn('etcdctl', [`--endpoints=${endpoint}`, ...args], {
+      env: { ...process.env, ETCDCTL_API: '3' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `etcdctl ${args.join(' ')} printed no "${until}" in ${timeoutMs} ms:\n${out}\n${err}`,
+        ),
+      );
+    }, timeoutMs);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(until)) {
+        clearTimeout(timer);
+        child.kill('SIGTERM');
+        resolve(out);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes(until)) {
+        clearTimeout(timer);
+        child.kill('SIGTERM');
+        resolve(out + err);
+      }
+    });
+  });
+}
