@@ -32,7 +32,7 @@ const integerBases: readonly { prefix: RegExp; digits: string; js: string }[] = 
   { prefix: /^0[bB]/, digits: '[01]', js: '0b' },
   { prefix: /^0[oO]/, digits: '[0-7]', js: '0o' },
   // Go's base 0 reads a leading 0 as octal, as C does.
-  { prefix: /^0(?=[0-7_])/, digits: '[0-7]', js: '0o' },
+  { prefix: /^0(?=[0-9_])/, digits: '[0-7]', js: '0o' },
 ];
 
 /**
