@@ -146,7 +146,10 @@ function handlePropose(r: Raft, m: Message): void {
 }
 
 function handleReadIndex(r: Raft, m: Message): void {
-  if (r.trk.isSingleton()) {
+  // Only the single voter itself may answer at once. A leader removed (or demoted) without
+  // stepDownOnRemoval still leads a one-voter config that is not its own; the voter may already
+  // lead a newer term, so such a leader must confirm with that voter like any other.
+  if (r.trk.isSingleton() && r.trk.isVoter(r.id)) {
     respondToReadIndex(r, m, r.raftLog.committed);
     return;
   }
@@ -160,7 +163,11 @@ function handleReadIndex(r: Raft, m: Message): void {
 }
 
 function sendReadIndexResponse(r: Raft, m: Message): void {
-  if (r.readOnly.option === 'leaseBased') {
+  // The lease holds only while no other node can be elected without this leader's consent: not
+  // after it sent TimeoutNow (a forced campaign ignores leases) and not once it is no voter (the
+  // remaining voters elect among themselves). Then the read is confirmed by a heartbeat quorum.
+  const leaseHolds = r.leadTransferee === 0 && r.trk.isVoter(r.id);
+  if (r.readOnly.option === 'leaseBased' && leaseHolds) {
     respondToReadIndex(r, m, r.raftLog.committed);
     return;
   }
@@ -222,7 +229,8 @@ function handleHeartbeatResponse(r: Raft, m: Message, pr: Progress): void {
   pr.recentActive = true;
   pr.msgAppFlowPaused = false;
   if (pr.match < r.raftLog.lastIndex() || pr.state === 'StateProbe') sendAppend(r, m.from);
-  if (r.readOnly.option !== 'safe' || m.context.byteLength === 0) return;
+  // Lease-based leaders confirm reads by heartbeat too while their lease does not hold.
+  if (m.context.byteLength === 0) return;
   const acks = r.readOnly.recvAck(m.from, m.context);
   if (acks === undefined || jointVoteResult(r.trk.config.voters, acks) !== 'VoteWon') return;
   for (const rs of r.readOnly.advance(m.context)) respondToReadIndex(r, rs.req, rs.index);
