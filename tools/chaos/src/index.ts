@@ -28,3 +28,7 @@ export {
   watchEventsMax,
   watchersMax,
 } from './limits.js';
+export { findLostAppends, findLostWrites } from './lost-writes.js';
+export type { FinalRegister, WriteLoss } from './lost-writes.js';
+export { checkWatches } from './watch-checker.js';
+export type { FinalKeyValue, WatchEvent, WatcherLog, WatchViolation } from './watch-checker.js';
