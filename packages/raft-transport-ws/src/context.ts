@@ -142,28 +142,34 @@ export function newContext(o: ContextOptions): TransportContext {
 }
 
 /**
- * Starts ping/pong liveness on `ws`: every `pingMs` a ping goes out, and a connection whose
- * previous ping got no pong by then is terminated (a half-open TCP connection never closes by
- * itself). Returns the function that stops it.
+ * Starts liveness checks on `ws`: every `pingMs` a ping goes out, and a connection that showed
+ * no sign of life since the previous ping is terminated (a half-open TCP connection never closes
+ * by itself). A pong, a ping or a frame from the peer all count as life: a receiver that paused
+ * its socket for backpressure cannot read our pings, but its own pings still reach us. While we
+ * have paused the socket ourselves we send pings but do not judge. Returns the stop function.
  */
 export function startLiveness(ws: WebSocket, pingMs: number): () => void {
-  let awaitingPong = false;
-  const onPong = (): void => {
-    awaitingPong = false;
+  let heard = true;
+  const onLife = (): void => {
+    heard = true;
   };
-  ws.on('pong', onPong);
+  ws.on('pong', onLife);
+  ws.on('ping', onLife);
+  ws.on('message', onLife);
   const timer = setInterval(() => {
-    if (awaitingPong) {
+    if (!heard && !ws.isPaused) {
       ws.terminate();
       return;
     }
-    awaitingPong = true;
+    heard = ws.isPaused;
     ws.ping();
   }, pingMs);
   timer.unref();
   return () => {
     clearInterval(timer);
-    ws.off('pong', onPong);
+    ws.off('pong', onLife);
+    ws.off('ping', onLife);
+    ws.off('message', onLife);
   };
 }
 

@@ -6,6 +6,7 @@ export type { Transport } from './transport.js';
 export type { SnapshotStatus, TransportConfig } from './config.js';
 export type { LogFields, TransportLogger, TransportStats } from './context.js';
 export type { IncomingSnapshot } from './inbound.js';
+export type { SnapshotSource } from './snapshot-sender.js';
 export type { LinkFault, LinkFaults } from './faults.js';
 export type { TlsFiles } from './tls.js';
 export { defaultLimits, limitCaps } from './limits.js';

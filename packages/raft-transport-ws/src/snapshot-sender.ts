@@ -18,6 +18,12 @@ import { TransportError } from './errors.js';
 import { checkWelcome, closeCodes, helloFrame } from './handshake.js';
 import { clientOptions } from './peer-link.js';
 
+/**
+ * A snapshot body: chunks in order, read one at a time (an async source is awaited, so a file
+ * stream is read only as fast as the socket drains).
+ */
+export type SnapshotSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
 function snapshotFailed(message: string, cause?: unknown): TransportError {
   return new TransportError({ code: 'SNAPSHOT_FAILED', message, cause });
 }
@@ -63,8 +69,14 @@ class SnapshotConnection {
     else this.ws.terminate();
   }
 
+  /**
+   * `p`, or the connection's failure, whichever comes first. A raced promise nobody ends up
+   * awaiting (the ACK after a failed body) must not become an unhandled rejection.
+   */
   race<T>(p: Promise<T>): Promise<T> {
-    return Promise.race([p, this.failed]);
+    const raced = Promise.race([p, this.failed]);
+    raced.catch(() => undefined);
+    return raced;
   }
 
   opened(): Promise<void> {
@@ -102,7 +114,7 @@ class SnapshotConnection {
 async function streamBody(
   conn: SnapshotConnection,
   ctx: TransportContext,
-  chunks: AsyncIterable<Uint8Array>,
+  chunks: SnapshotSource,
 ): Promise<void> {
   const hash = createHash('sha256');
   const { snapshotChunkBytes, socketBufferedBytesMax } = ctx.limits;
@@ -129,7 +141,7 @@ async function streamBody(
 export async function sendSnapshotStream(
   ctx: TransportContext,
   target: { readonly peer: number; readonly url: string },
-  body: { readonly message: Message; readonly chunks: AsyncIterable<Uint8Array> },
+  body: { readonly message: Message; readonly chunks: SnapshotSource },
 ): Promise<void> {
   const conn = new SnapshotConnection(ctx, target.url);
   const stopLiveness = startLiveness(conn.ws, ctx.limits.pingMs);

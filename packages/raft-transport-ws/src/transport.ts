@@ -17,7 +17,7 @@ import { closeCodes } from './handshake.js';
 import { acceptConnection, type InboundHost } from './inbound.js';
 import { resolveLimits, snapshotsInboundMax } from './limits.js';
 import { PeerLink } from './peer-link.js';
-import { sendSnapshotStream } from './snapshot-sender.js';
+import { sendSnapshotStream, type SnapshotSource } from './snapshot-sender.js';
 import { loadTls, type LoadedTls } from './tls.js';
 
 /** A member's peer transport. Create it with `createTransport`. */
@@ -40,7 +40,7 @@ export interface Transport {
    * empty) and `chunks` the body. Resolves with the status also passed to `onSnapshotStatus`.
    * @throws TransportError `PEER_UNKNOWN` for an unknown peer, `CLOSED` after close().
    */
-  sendSnapshot(message: Message, chunks: AsyncIterable<Uint8Array>): Promise<SnapshotStatus>;
+  sendSnapshot(message: Message, chunks: SnapshotSource): Promise<SnapshotStatus>;
   /** Adds (or re-addresses) a peer and dials it once started. @throws `INVALID_CONFIG`. */
   addPeer(peer: number, url: string): void;
   /** Removes a peer and closes its connections. @throws `PEER_UNKNOWN`. */
@@ -168,7 +168,7 @@ class WsTransport implements Transport, InboundHost {
     return true;
   }
 
-  async sendSnapshot(message: Message, chunks: AsyncIterable<Uint8Array>): Promise<SnapshotStatus> {
+  async sendSnapshot(message: Message, chunks: SnapshotSource): Promise<SnapshotStatus> {
     if (this.closed !== undefined) throw closedError();
     assert(
       message.type === 'MsgSnap' && message.snapshot !== undefined,

@@ -3,6 +3,7 @@
 // with FRAME_TOO_LARGE, a full send queue drops with QUEUE_FULL and reports the peer
 // unreachable, a peer that stops answering pings is cut, and injected faults (partition, drop,
 // delay) act per link and leave the others alone.
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import {
@@ -97,17 +98,17 @@ describe('liveness', () => {
     let connections = 0;
     wss.on('connection', (ws) => {
       connections++;
-      ws.once('message', () =>
-        ws.send(controlFrame(frameKinds.WELCOME, [protocolVersion, 'cluster-a', 2])),
-      );
+      ws.once('message', () => {
+        ws.send(controlFrame(frameKinds.WELCOME, [protocolVersion, 'cluster-a', 2]));
+      });
     });
-    const address = wss.address();
+    const { port } = wss.address() as AddressInfo;
     const a = await new TestMember(1, {
       limits: { pingMs: 50, reconnectBaseMs: 10, reconnectMaxMs: 20 },
     }).start();
     members = [a];
     try {
-      a.transport.addPeer(2, `ws://127.0.0.1:${typeof address === 'string' ? 0 : address.port}`);
+      a.transport.addPeer(2, `ws://127.0.0.1:${port}`);
       await a.connectedTo(2);
       await a.until(
         () => a.logs.some((l) => l.message.startsWith('lost connection to member 2')),
@@ -121,7 +122,9 @@ describe('liveness', () => {
       expect(connections).toBeGreaterThanOrEqual(2);
     } finally {
       for (const ws of wss.clients) ws.terminate();
-      await new Promise((r) => wss.close(r));
+      await new Promise((r) => {
+        wss.close(r);
+      });
     }
   });
 });

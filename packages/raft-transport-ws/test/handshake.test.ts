@@ -47,21 +47,21 @@ async function pair(
 
 describe('handshake', () => {
   it.each([
-    [
-      'cluster token',
-      { clusterToken: 'token-b' },
-      closeCodes.TOKEN_MISMATCH,
-      'cluster token mismatch',
-    ],
-    [
-      'cluster ID',
-      { clusterId: 'cluster-b' },
-      closeCodes.CLUSTER_ID_MISMATCH,
-      'cluster ID mismatch',
-    ],
+    {
+      what: 'cluster token',
+      overrides: { clusterToken: 'token-b' },
+      code: closeCodes.TOKEN_MISMATCH,
+      reason: 'cluster token mismatch',
+    },
+    {
+      what: 'cluster ID',
+      overrides: { clusterId: 'cluster-b' },
+      code: closeCodes.CLUSTER_ID_MISMATCH,
+      reason: 'cluster ID mismatch',
+    },
   ])(
-    'refuses a peer with another %s, logging once per side across retries',
-    async (_what, overrides, code, reason) => {
+    'refuses a peer with another $what, logging once per side across retries',
+    async ({ overrides, code, reason }) => {
       const [a, b] = await pair(overrides);
       // Each side dials the other and is refused; wait for several retries on both.
       const retried = (m: TestMember): Promise<void> =>
