@@ -3,6 +3,7 @@
 import { constants } from 'node:os';
 import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
+import { WalError } from './errors.js';
 import { mapBytesInitial } from './limits.js';
 
 /** The environment and its two databases. */
@@ -17,8 +18,24 @@ export interface WalEnv {
 /** The data file's name inside the log's directory (its lock file adds `-lock`). */
 export const dataFileName = 'wal.mdb';
 
-/** Opens (creating if needed) the environment at `path`. */
+/**
+ * Opens (creating if needed) the environment at `path`.
+ * @throws WalError `CORRUPT` when LMDB finds its own structures damaged.
+ */
 export function openWalEnv(path: string, unsafeNoSync: boolean): WalEnv {
+  try {
+    return openWalEnvUnchecked(path, unsafeNoSync);
+  } catch (e) {
+    if (!isDamageError(e)) throw e;
+    throw new WalError({
+      code: 'CORRUPT',
+      message: `raft log data file ${path} is damaged`,
+      cause: e,
+    });
+  }
+}
+
+function openWalEnvUnchecked(path: string, unsafeNoSync: boolean): WalEnv {
   const root = open<Buffer, Buffer>({
     path,
     noSubdir: true,
@@ -72,4 +89,13 @@ export function isFullError(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
   const code = (e as { code?: unknown }).code;
   return (typeof code === 'number' || typeof code === 'string') && fullErrnos.has(code);
+}
+
+// LMDB's codes for structures it found damaged: MDB_PAGE_NOTFOUND, MDB_CORRUPTED, MDB_PANIC,
+// MDB_VERSION_MISMATCH, MDB_INVALID, MDB_INCOMPATIBLE (database flags changed), MDB_BAD_VALSIZE.
+const damageCodes = new Set<unknown>([-30797, -30796, -30795, -30794, -30793, -30784, -30781]);
+
+/** True when `e` is LMDB reporting that the data file's own structure is damaged. */
+export function isDamageError(e: unknown): boolean {
+  return e instanceof Error && damageCodes.has((e as { code?: unknown }).code);
 }

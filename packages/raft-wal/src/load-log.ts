@@ -10,7 +10,7 @@ import { corruptAt, isWalError, WalError } from './errors.js';
 import { decodeIndexKey, encodeIndexKey } from './index-key.js';
 import type { WalEnv } from './lmdb-env.js';
 import type { LogState } from './log-plan.js';
-import { decodeHardState, decodeLogStart, decodeSnapshot, metaKeys } from './meta-record.js';
+import { decodeHardState, decodeLogRange, decodeSnapshot, metaKeys } from './meta-record.js';
 
 /** What `loadLog` found. */
 export interface LoadedLog {
@@ -19,8 +19,8 @@ export interface LoadedLog {
   readonly entryBytes: number;
   /** Bytes of the snapshot record (0 when none is stored). */
   readonly snapshotBytes: number;
-  /** Whether the log start record exists (it is written with the first batch). */
-  readonly startStored: boolean;
+  /** Whether the log range record exists (it is written with the first batch). */
+  readonly rangeStored: boolean;
 }
 
 const emptyHardState: HardState = { term: 0, vote: 0, commit: 0 };
@@ -41,32 +41,39 @@ export function loadLog(env: WalEnv, cache: EntryCache): LoadedLog {
   const hardState = readMeta(env.meta, metaKeys.hardState, decodeHardState) ?? emptyHardState;
   const snapRaw = readMetaRaw(env.meta, metaKeys.snapshot);
   const snapshot = snapRaw === undefined ? emptySnapshot : decodeSnapshot(snapRaw);
-  const storedStart = readMeta(env.meta, metaKeys.logStart, decodeLogStart);
-  const start = storedStart ?? { index: 0, term: 0 };
-  let lastIndex = start.index;
+  const stored = readMeta(env.meta, metaKeys.logRange, decodeLogRange);
+  const { start, lastIndex } = stored ?? { start: { index: 0, term: 0 }, lastIndex: 0 };
+  // Nothing may be stored outside the recorded range: not before it (a compaction left behind)
+  // and not after it (entries the range does not vouch for).
+  const below = firstKeyIn(env.entries, { end: encodeIndexKey(start.index + 1) });
+  if (below !== undefined) throw corruptAt(decodeIndexKey(below), 'stored before the log start');
+  const above = firstKeyIn(env.entries, { start: encodeIndexKey(lastIndex + 1) });
+  if (above !== undefined) throw corruptAt(decodeIndexKey(above), 'stored past the last index');
   let entryBytes = 0;
-  readEntryRecords(env.entries, { lo: start.index + 1, hi: Number.MAX_SAFE_INTEGER }, (e, n) => {
-    if (storedStart === undefined) {
-      throw corruptAt(e.index, 'entries are stored but the log start record is missing');
-    }
+  // The range is finite, so a scan that ends early (a missing entry, or a damaged page that
+  // cuts LMDB's iteration short) is reported as CORRUPT naming the first missing index.
+  readEntryRecords(env.entries, { lo: start.index + 1, hi: lastIndex + 1 }, (e, n) => {
     cache.append([e]);
-    lastIndex = e.index;
     entryBytes += n;
     return true;
   });
-  if (storedStart === undefined && firstKey(env.entries) !== undefined) {
-    throw corruptAt(0, 'entries are stored but the log start record is missing');
-  }
   return {
     state: { start, lastIndex, hardState, snapshot },
     entryBytes,
     snapshotBytes: snapRaw?.byteLength ?? 0,
-    startStored: storedStart !== undefined,
+    rangeStored: stored !== undefined,
   };
 }
 
-function firstKey(db: Database<Buffer, Buffer>): Buffer | undefined {
-  for (const key of db.getKeys({ limit: 1 })) return key;
+function firstKeyIn(
+  db: Database<Buffer, Buffer>,
+  range: { readonly start?: Buffer; readonly end?: Buffer },
+): Buffer | undefined {
+  try {
+    for (const key of db.getKeys({ ...range, limit: 1 })) return key;
+  } catch (e) {
+    throw new WalError({ code: 'CORRUPT', message: 'raft log index keys unreadable', cause: e });
+  }
   return undefined;
 }
 
@@ -93,8 +100,8 @@ function readMeta<T>(
 
 /**
  * Calls `visit(entry, recordBytes)` for each stored entry in `[lo, hi)` in order, until it
- * returns false (then returns false) or `hi` is reached (then returns true). When `hi` is the end of the stored log it passes the last
- * key; a finite `hi` must be within the log.
+ * returns false (then returns false) or `hi` is reached (then returns true). `[lo, hi)` must
+ * be within the log: an entry missing from it is damage.
  * @throws WalError `CORRUPT` naming the index of a damaged record, a gap or an unreadable page.
  */
 export function readEntryRecords(
@@ -103,9 +110,9 @@ export function readEntryRecords(
   visit: (entry: Entry, recordBytes: number) => boolean,
 ): boolean {
   let expected = range.lo;
-  const end = range.hi === Number.MAX_SAFE_INTEGER ? undefined : encodeIndexKey(range.hi);
+  const end = encodeIndexKey(range.hi);
   try {
-    const iter = db.getRange({ start: encodeIndexKey(range.lo), ...(end ? { end } : {}) });
+    const iter = db.getRange({ start: encodeIndexKey(range.lo), end });
     for (const { key, value } of iter) {
       const index = decodeIndexKey(key);
       if (index !== expected) {
@@ -118,6 +125,6 @@ export function readEntryRecords(
     if (isWalError(e) || e instanceof AssertionError) throw e;
     throw corruptAt(expected, 'LMDB could not read it', e);
   }
-  if (end !== undefined && expected < range.hi) throw corruptAt(expected, 'missing');
+  if (expected < range.hi) throw corruptAt(expected, 'missing');
   return true;
 }

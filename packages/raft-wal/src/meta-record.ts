@@ -1,5 +1,5 @@
 // The stored form of the log's metadata: HardState, the snapshot (metadata, ConfState and data)
-// and the log start (the index and term of the last compacted entry). Each is one MessagePack
+// and the log range (the index and term of the last compacted entry, and the last index). Each is one MessagePack
 // body behind a CRC-32 and a version byte, and is validated field by field when read (the
 // gateway check of STYLE.md §8): after that the log trusts it.
 //
@@ -22,7 +22,7 @@ export interface LogStart {
 export const metaKeys = {
   hardState: Buffer.from('hardState'),
   snapshot: Buffer.from('snapshot'),
-  logStart: Buffer.from('logStart'),
+  logRange: Buffer.from('logRange'),
 } as const;
 
 const formatVersion = 1;
@@ -99,15 +99,29 @@ export function decodeHardState(bytes: Uint8Array): HardState {
   return hs;
 }
 
-/** Encodes a log start record. */
-export function encodeLogStart(start: LogStart): Buffer {
-  return encodeMeta({ index: start.index, term: start.term });
+/**
+ * The log's index range: its start (the last compacted entry) and its last index. Stored with
+ * every batch that changes either, so that entries lost from the end or the start of the
+ * B-tree (a damaged page can make LMDB's iteration end early) are detected at open.
+ */
+export interface LogRange {
+  readonly start: LogStart;
+  readonly lastIndex: number;
 }
 
-/** Decodes a log start record. @throws WalError `CORRUPT` naming the record. */
-export function decodeLogStart(bytes: Uint8Array): LogStart {
-  const body = decodeMeta(bytes, 'logStart');
-  return { index: uint(body, 'index', 'logStart'), term: uint(body, 'term', 'logStart') };
+/** Encodes a log range record. */
+export function encodeLogRange(range: LogRange): Buffer {
+  return encodeMeta({ index: range.start.index, term: range.start.term, last: range.lastIndex });
+}
+
+/** Decodes a log range record. @throws WalError `CORRUPT` naming the record. */
+export function decodeLogRange(bytes: Uint8Array): LogRange {
+  const name = 'logRange';
+  const body = decodeMeta(bytes, name);
+  const start = { index: uint(body, 'index', name), term: uint(body, 'term', name) };
+  const lastIndex = uint(body, 'last', name);
+  if (lastIndex < start.index) throw corruptMeta(name, 'last index is before the start');
+  return { start, lastIndex };
 }
 
 /** Encodes a snapshot record: metadata, ConfState and data. */

@@ -22,7 +22,7 @@ import {
   type SaveRequest,
 } from './log-plan.js';
 import type { WalOp } from './log-plan.js';
-import { encodeHardState, encodeLogStart, encodeSnapshot, metaKeys } from './meta-record.js';
+import { encodeHardState, encodeLogRange, encodeSnapshot, metaKeys } from './meta-record.js';
 import * as v from './validate.js';
 
 /** Options of `RaftLog.open`. */
@@ -82,7 +82,7 @@ export class RaftLog implements Storage {
   private state: LogState;
   private logBytes: number;
   private snapshotBytes: number;
-  private startStored: boolean;
+  private rangeStored: boolean;
   private transactions = 0;
   private writes = 0;
   private pending: Pending[] = [];
@@ -98,7 +98,7 @@ export class RaftLog implements Storage {
     this.state = loaded.state;
     this.logBytes = loaded.entryBytes + loaded.snapshotBytes;
     this.snapshotBytes = loaded.snapshotBytes;
-    this.startStored = loaded.startStored;
+    this.rangeStored = loaded.rangeStored;
   }
 
   /**
@@ -397,8 +397,9 @@ export class RaftLog implements Storage {
       meta.push([metaKeys.snapshot, record]);
     }
     if (plan.hardStateChanged) meta.push([metaKeys.hardState, encodeHardState(plan.hardState)]);
-    if (plan.startChanged || !this.startStored) {
-      meta.push([metaKeys.logStart, encodeLogStart(plan.start)]);
+    if (plan.startChanged || plan.lastIndex !== old.lastIndex || !this.rangeStored) {
+      const range = { start: plan.start, lastIndex: plan.lastIndex };
+      meta.push([metaKeys.logRange, encodeLogRange(range)]);
     }
     return { deletes, puts, meta, logBytes, snapshotBytes };
   }
@@ -426,7 +427,7 @@ export class RaftLog implements Storage {
     };
     this.logBytes = writes.logBytes;
     this.snapshotBytes = writes.snapshotBytes;
-    this.startStored = true;
+    this.rangeStored = true;
     const firstPut = writes.puts[0]?.entry.index ?? plan.lastIndex + 1;
     this.cache.truncateFrom(Math.min(old.lastIndex + 1, plan.lastIndex + 1, firstPut));
     this.cache.dropBefore(plan.start.index + 1);

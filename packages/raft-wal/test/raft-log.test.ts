@@ -249,6 +249,27 @@ describe('RaftLog errors', () => {
       expect((err as Error).message).toMatch(/entry 3 .*missing/);
     });
 
+    it('entries lost from the end of the log are reported naming the first missing index', async () => {
+      const err = await damaged(({ root, db }) => {
+        root.transactionSync(() => {
+          db.removeSync(encodeIndexKey(6));
+          db.removeSync(encodeIndexKey(7));
+        });
+      });
+      expect(isWalError(err, 'CORRUPT')).toBe(true);
+      expect((err as Error).message).toMatch(/entry 6 .*missing/);
+    });
+
+    it('an entry stored past the recorded last index is reported', async () => {
+      const err = await damaged(({ root, db }) => {
+        root.transactionSync(() => {
+          db.putSync(encodeIndexKey(9), Buffer.from(db.getBinary(encodeIndexKey(7))!));
+        });
+      });
+      expect(isWalError(err, 'CORRUPT')).toBe(true);
+      expect((err as Error).message).toMatch(/entry 9 .*past the last index/);
+    });
+
     it('an undecodable record is reported naming its index', async () => {
       const err = await damaged(({ root, db }) => {
         root.transactionSync(() => {
