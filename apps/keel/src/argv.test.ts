@@ -25,7 +25,12 @@ function failure(argv: readonly string[], dialect: ArgvDialect = 'go-flag'): str
 describe('scanArgs (go-flag)', () => {
   it('takes --flag=value, --flag value, -flag value and -flag=value alike', () => {
     const r = scan(['--name=a', '--data-dir', '/d', '-wal-dir', '/w', '-initial-cluster-token=t']);
-    expect(r.values).toEqual({ name: 'a', 'data-dir': '/d', 'wal-dir': '/w', 'initial-cluster-token': 't' });
+    expect(r.values).toEqual({
+      name: 'a',
+      'data-dir': '/d',
+      'wal-dir': '/w',
+      'initial-cluster-token': 't',
+    });
     expect(r.positional).toEqual([]);
   });
 
@@ -41,7 +46,10 @@ describe('scanArgs (go-flag)', () => {
   });
 
   it('stops at the first word that is not a flag, and after --', () => {
-    expect(scan(['--name', 'a', 'extra', '--pre-vote']).positional).toEqual(['extra', '--pre-vote']);
+    expect(scan(['--name', 'a', 'extra', '--pre-vote']).positional).toEqual([
+      'extra',
+      '--pre-vote',
+    ]);
     expect(scan(['--name', 'a', '--', '--pre-vote']).positional).toEqual(['--pre-vote']);
     expect(scan(['-']).positional).toEqual(['-']);
   });
@@ -104,7 +112,7 @@ describe('scanArgs (pflag)', () => {
     expect(scan(['-h'], 'pflag').help).toBe(true);
   });
 
-  it("fails as pflag does", () => {
+  it('fails as pflag does', () => {
     expect(failure(['--no-such'], 'pflag')).toBe('UNKNOWN_FLAG: unknown flag: --no-such');
     expect(failure(['-name', 'a'], 'pflag')).toBe(
       "UNKNOWN_FLAG: unknown shorthand flag: 'n' in -name",

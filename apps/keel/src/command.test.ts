@@ -235,7 +235,12 @@ describe('precedence', () => {
   });
 
   it('warns about unknown ETCD_ variables and ETCD_VERSION, and reads no variable for keel flags', () => {
-    const o = member([], { ETCD_NO_SUCH: '1', ETCD_VERSION: '3.6', ETCD_DRY_RUN: 'true', HOME: '/' });
+    const o = member([], {
+      ETCD_NO_SUCH: '1',
+      ETCD_VERSION: '3.6',
+      ETCD_DRY_RUN: 'true',
+      HOME: '/',
+    });
     expect(o.notes).toEqual([
       { level: 'warn', text: 'unrecognized environment variable ETCD_DRY_RUN=true' },
       { level: 'warn', text: 'unrecognized environment variable ETCD_NO_SUCH=1' },
@@ -334,7 +339,9 @@ describe('TLS flags', () => {
     expect(failure(['--client-cert-auth'])).toBe(
       'INVALID_CONFIG: --trusted-ca-file and --client-cert-auth need TLS: set --cert-file and --key-file too',
     );
-    expect(failure(['--peer-trusted-ca-file=/ca'])).toMatch(/^INVALID_CONFIG: --peer-trusted-ca-file/);
+    expect(failure(['--peer-trusted-ca-file=/ca'])).toMatch(
+      /^INVALID_CONFIG: --peer-trusted-ca-file/,
+    );
   });
 
   it("refuse an https listener without a certificate, with etcd's message", () => {
@@ -344,7 +351,11 @@ describe('TLS flags', () => {
     expect(failure(['--listen-peer-urls=https://127.0.0.1:2380'])).toBe(
       'INVALID_CONFIG: TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for peer url https://127.0.0.1:2380 with HTTPS scheme',
     );
-    const ok = member(['--listen-client-urls=https://127.0.0.1:2379', '--cert-file=/c', '--key-file=/k']);
+    const ok = member([
+      '--listen-client-urls=https://127.0.0.1:2379',
+      '--cert-file=/c',
+      '--key-file=/k',
+    ]);
     expect(ok.config.clientTls).toEqual({ certFile: '/c', keyFile: '/k' });
   });
 });
@@ -364,7 +375,9 @@ describe('--log-level', () => {
 function otherValue(d: FlagDef): { text: string; yaml: unknown } {
   switch (d.kind) {
     case 'bool':
-      return d.defaultText === 'true' ? { text: 'false', yaml: false } : { text: 'true', yaml: true };
+      return d.defaultText === 'true'
+        ? { text: 'false', yaml: false }
+        : { text: 'true', yaml: true };
     case 'uint':
     case 'int':
     case 'uint32':
@@ -390,15 +403,16 @@ const unsupported = flagTable.filter((d) => d.effect === 'unsupported');
 describe('accepted-only flags', () => {
   it.each(noops)('--$name is accepted from flag, variable and file, and changes nothing', (d) => {
     const v = otherValue(d);
-    const note = expect.objectContaining({ level: 'debug', text: expect.stringContaining(`--${d.name}=`) });
+    const noted = (o: MemberOptions): string[] =>
+      o.notes.filter((n) => n.level === 'debug').map((n) => n.text.split('=')[0] ?? '');
     const fromFlag = member([`--${d.name}=${v.text}`]);
     expect(fromFlag.config).toEqual({});
-    expect(fromFlag.notes).toContainEqual(note);
-    expect(member([], { [flagToEnv(d.name)]: v.text }).notes).toContainEqual(note);
+    expect(noted(fromFlag)).toEqual([`--${d.name}`]);
+    expect(noted(member([], { [flagToEnv(d.name)]: v.text }))).toEqual([`--${d.name}`]);
     if (d.fileKey !== false) {
       const fromFile = member(['--config-file', yamlFile({ [d.name]: v.yaml })]);
       expect(fromFile.config).toEqual({});
-      expect(fromFile.notes).toContainEqual(note);
+      expect(noted(fromFile)).toEqual([`--${d.name}`]);
     }
   });
 

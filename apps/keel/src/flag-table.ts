@@ -7,15 +7,7 @@
 
 /** How a flag's text is parsed, following the Go type etcd declares it with. */
 export type FlagKind =
-  | 'string'
-  | 'bool'
-  | 'uint'
-  | 'int'
-  | 'uint32'
-  | 'urls'
-  | 'strings'
-  | 'duration'
-  | 'choice';
+  'string' | 'bool' | 'uint' | 'int' | 'uint32' | 'urls' | 'strings' | 'duration' | 'choice';
 
 /** What keel does with a flag (see the file comment). */
 export type FlagEffect = 'keel' | 'noop' | 'unsupported';
@@ -57,7 +49,13 @@ export interface FlagDef {
 }
 
 type Extra = Partial<Pick<FlagDef, 'choices' | 'aliasOf' | 'keelOnly' | 'fileKey'>>;
-type Row = readonly [name: string, kind: FlagKind, defaultText: string, help: string, extra?: Extra];
+type Row = readonly [
+  name: string,
+  kind: FlagKind,
+  defaultText: string,
+  help: string,
+  extra?: Extra,
+];
 
 function group(section: FlagSection, effect: FlagEffect, rows: readonly Row[]): FlagDef[] {
   return rows.map(([name, kind, defaultText, help, extra]) => ({
@@ -330,7 +328,7 @@ const keel: readonly FlagDef[] = group('Keel', 'keel', [
     'config-file',
     'string',
     '',
-    'YAML file with etcd\'s keys; when given, other flags and ETCD_* variables are ignored.',
+    "YAML file with etcd's keys; when given, other flags and ETCD_* variables are ignored.",
     noFile,
   ],
   ['version', 'bool', 'false', 'Print the version and exit.', noFile],

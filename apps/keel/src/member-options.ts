@@ -140,9 +140,7 @@ function quotaBackendBytes(settings: Settings): number | undefined {
 function logLevel(settings: Settings): LogLevel {
   const level = str(settings, 'log-level') ?? 'info';
   if (isLogLevel(level)) return level;
-  return invalid(
-    `unknown --log-level "${level}": use debug, info, warn, error, panic or fatal`,
-  );
+  return invalid(`unknown --log-level "${level}": use debug, info, warn, error, panic or fatal`);
 }
 
 /** Copies the entries whose value is defined, so the config lists only what was set. */

@@ -193,7 +193,7 @@ export function parseRestoreArgs(argv: readonly string[]): RestoreCommand {
   if (dataDir === '') badArgs('required flag(s) "data-dir" not set');
   const bumpRevision = count(v, 'bump-revision');
   const markCompacted = flag(v, 'mark-compacted');
-  if ((bumpRevision > 0) !== markCompacted) {
+  if (bumpRevision > 0 !== markCompacted) {
     badArgs('--mark-compacted is required with --bump-revision > 0, and refused without it');
   }
   const walDir = text(v, 'wal-dir');

@@ -10,7 +10,10 @@ const effectNote: Readonly<Record<FlagDef['effect'], string>> = {
 };
 
 /** One flag as etcd's help prints it. */
-export function describeFlag(def: Pick<FlagDef, 'name' | 'defaultText' | 'help'>, note = ''): string {
+export function describeFlag(
+  def: Pick<FlagDef, 'name' | 'defaultText' | 'help'>,
+  note = '',
+): string {
   return `  --${def.name} '${def.defaultText}'\n    ${def.help}${note}`;
 }
 
