@@ -293,7 +293,7 @@ export class SafetyChecker {
     // The answer may come out on another node than the one asked: a request forwarded twice (to
     // a stale leader, which forwards it on) is answered to the last forwarder, as in etcd.
     check(rs.index >= asked.ackedIndex, 'read-linearizability', () => {
-      return `node ${id} read at ${rs.index} misses writes acknowledged up to ${asked.ackedIndex}`;
+      return `node ${id} read ${key} at ${rs.index} misses writes acknowledged up to ${asked.ackedIndex}`;
     });
   }
 }

@@ -42,8 +42,8 @@ export class Cluster {
   readonly checker = new SafetyChecker();
   readonly network: SimNetwork;
   readonly nodes = new Map<number, SimNode>();
-  /** Ids removed by an applied conf change; never reused. */
-  readonly removed = new Set<number>();
+  /** Ids removed by an applied conf change, with the log index of that change; never reused. */
+  readonly removed = new Map<number, number>();
   readonly stats: ClusterStats = {
     steps: 0,
     ticks: 0,
@@ -130,7 +130,7 @@ export class Cluster {
     if (index <= this.configIndex) return;
     this.configIndex = index;
     const members = memberIds(cs);
-    for (const id of this.members) if (!members.includes(id)) this.removed.add(id);
+    for (const id of this.members) if (!members.includes(id)) this.removed.set(id, index);
     this.members = members;
     for (const id of members) {
       if (!this.nodes.has(id)) this.addNode(id).start();
@@ -282,7 +282,11 @@ export class Cluster {
     const leader = this.leader();
     if (leader?.raw === undefined) return [];
     const raw = leader.raw;
-    const cc = drawConfChange(this.prng, { config: raw.status().config, freshId: this.freshId() });
+    const cc = drawConfChange(this.prng, {
+      config: raw.status().config,
+      leaderId: leader.id,
+      freshId: this.freshId(),
+    });
     if (cc === undefined) return [];
     this.stats.confChanges++;
     tolerateRaftError(() => {

@@ -10,10 +10,20 @@ function conf(voters: number[], more: Partial<ConfState> = {}): ConfState {
 }
 
 describe('drawConfChange', () => {
+  it('never removes or demotes the leader that proposes', () => {
+    const prng = createPrng(4);
+    for (let i = 0; i < 500; i++) {
+      const cc = drawConfChange(prng, { config: conf([1, 2, 3]), leaderId: 2, freshId: 4 });
+      for (const c of cc?.changes ?? []) {
+        if (c.type !== 'AddNode') expect(c.nodeId).not.toBe(2);
+      }
+    }
+  });
+
   it('never removes or demotes the last voter', () => {
     const prng = createPrng(1);
     for (let i = 0; i < 500; i++) {
-      const cc = drawConfChange(prng, { config: conf([1]), freshId: undefined });
+      const cc = drawConfChange(prng, { config: conf([1]), leaderId: 1, freshId: undefined });
       for (const c of cc?.changes ?? []) expect(c.nodeId).not.toBe(1);
     }
   });
@@ -23,7 +33,11 @@ describe('drawConfChange', () => {
     const kinds = new Set<string>();
     const jointTransitions = new Set<string>();
     for (let i = 0; i < 500; i++) {
-      const cc = drawConfChange(prng, { config: conf([1, 2, 3], { learners: [4] }), freshId: 5 });
+      const cc = drawConfChange(prng, {
+        config: conf([1, 2, 3], { learners: [4] }),
+        leaderId: 2,
+        freshId: 5,
+      });
       if (cc === undefined) continue;
       kinds.add(`${cc.transition}:${cc.changes.map((c) => c.type).join('+')}`);
       expect(cc.changes.length).toBeLessThanOrEqual(2);
@@ -40,13 +54,13 @@ describe('drawConfChange', () => {
   it('leaves an explicit joint configuration and waits out an automatic one', () => {
     const joint = conf([1, 2, 4], { votersOutgoing: [1, 2, 3] });
     const prng = createPrng(3);
-    expect(drawConfChange(prng, { config: joint, freshId: 5 })).toEqual({
+    expect(drawConfChange(prng, { config: joint, leaderId: 1, freshId: 5 })).toEqual({
       transition: 'auto',
       changes: [],
       context: new Uint8Array(0),
     });
     expect(
-      drawConfChange(prng, { config: { ...joint, autoLeave: true }, freshId: 5 }),
+      drawConfChange(prng, { config: { ...joint, autoLeave: true }, leaderId: 1, freshId: 5 }),
     ).toBeUndefined();
   });
 });

@@ -20,6 +20,8 @@ function simple(change: ConfChangeSingle): ConfChange {
 /** What a change may use: the configuration, and the ids never used by any node so far. */
 export interface ConfChangeInput {
   readonly config: ConfState;
+  /** The leader proposing the change: never removed or demoted by it (see below). */
+  readonly leaderId: number;
   /** An id no node has ever had, or undefined when all are used. */
   readonly freshId: number | undefined;
 }
@@ -35,7 +37,14 @@ export function drawConfChange(prng: Prng, input: ConfChangeInput): ConfChange |
   }
   const voters = config.voters;
   const canShrink = voters.length > 1;
-  const voter = pickOne(prng, voters);
+  // Raft applies configurations when they commit, not when they are appended, so a leader that
+  // removes itself can leave the others waiting for its vote after it stepped down (etcd
+  // issues 11038 and 12359). etcd's server moves leadership away before removing the leader;
+  // this embedder does the same: it never removes or demotes the leader that proposes.
+  const voter = pickOne(
+    prng,
+    voters.filter((id) => id !== input.leaderId),
+  );
   const learner = pickOne(prng, config.learners);
   const options: (() => ConfChange | undefined)[] = [
     () => (freshId === undefined ? undefined : simple({ type: 'AddLearnerNode', nodeId: freshId })),

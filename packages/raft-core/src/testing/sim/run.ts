@@ -68,18 +68,31 @@ export function settle(cluster: Cluster): void {
 }
 
 /**
- * Heals the network, stops removed members and restarts the others, then ticks until a leader
- * commits a probe entry. Returns the ticks it took.
+ * Stops each removed member once every other running member applied its removal, as an
+ * operator retires it. Sooner would be wrong: a member that has not applied the removal still
+ * counts the removed one in its quorum. Never is wrong too: a leader removed without
+ * stepDownOnRemoval keeps leading without taking proposals (as in etcd).
+ */
+export function stopRemoved(cluster: Cluster): void {
+  const up = cluster.upNodes();
+  for (const [id, index] of cluster.removed) {
+    const node = cluster.nodes.get(id);
+    if (node?.isUp() !== true) continue;
+    const caughtUp = up.every((n) => cluster.removed.has(n.id) || n.sm.index >= index);
+    if (caughtUp) node.crash(false);
+  }
+}
+
+/**
+ * Heals the network, restarts every member (stopping removed ones once safe), then ticks until a
+ * leader commits a probe entry. Returns the ticks it took.
  * @throws SimViolationError `liveness` when no probe commits within the bound.
  */
 export function runLiveness(cluster: Cluster): number {
   cluster.network.heal();
   cluster.network.setFaults(false);
-  for (const node of cluster.nodes.values()) {
-    const removed = cluster.removed.has(node.id);
-    if (removed && node.isUp()) node.crash(false);
-    if (!removed && !node.isUp()) node.start();
-  }
+  // Removed members start too: the others may still need them to commit their own removal.
+  for (const node of cluster.nodes.values()) if (!node.isUp()) node.start();
   const probe = { committed: false };
   cluster.onProbeApplied = () => {
     probe.committed = true;
@@ -88,12 +101,7 @@ export function runLiveness(cluster: Cluster): number {
   const ticksMax = simLivenessElectionsMax * electionTicks;
   let proposedTo = '';
   for (let t = 0; t < ticksMax; t++) {
-    // A member removed while it led keeps leading without taking proposals (as in etcd) until
-    // its operator stops it, which the embedder does once the removal is applied.
-    for (const id of cluster.removed) {
-      const node = cluster.nodes.get(id);
-      if (node?.isUp() === true) node.crash(false);
-    }
+    stopRemoved(cluster);
     cluster.tick();
     settle(cluster);
     if (probe.committed) return t + 1;
