@@ -32,3 +32,8 @@ export { findLostAppends, findLostWrites } from './lost-writes.js';
 export type { FinalRegister, WriteLoss } from './lost-writes.js';
 export { checkWatches } from './watch-checker.js';
 export type { FinalKeyValue, WatchEvent, WatcherLog, WatchViolation } from './watch-checker.js';
+export { decodeHistoryJsonl, encodeHistoryJsonl } from './history-jsonl.js';
+export { escapeHtml, renderTimeline } from './timeline-html.js';
+export type { TimelineInput } from './timeline-html.js';
+export { writeLossReport, writeViolationReport, writeWatchReport } from './report.js';
+export type { ReportFiles } from './report.js';
