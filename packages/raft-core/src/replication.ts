@@ -36,6 +36,7 @@ export function maybeSendAppend(r: Raft, to: number, sendIfEmpty: boolean): bool
     commit: r.raftLog.committed,
   });
   pr.updateOnEntriesSend({ count: entries.length, sizeBytes: entriesSizeBytes(entries) });
+  pr.updateSentCommit(r.raftLog.committed);
   return true;
 }
 
@@ -81,6 +82,7 @@ export function sendHeartbeat(r: Raft, to: number, context: Uint8Array): void {
   assert(pr !== undefined, 'heartbeat to unknown member');
   const commit = Math.min(pr.match, r.raftLog.committed);
   r.send({ type: 'MsgHeartbeat', to, commit, context });
+  pr.updateSentCommit(commit);
 }
 
 /** Heartbeats every other member, carrying the newest pending ReadIndex context. */

@@ -215,6 +215,9 @@ function handleAppendResponse(r: Raft, m: Message, pr: Progress): void {
   if (r.maybeCommit()) {
     releasePendingReadIndexMessages(r);
     bcastAppend(r);
+  } else if (m.from !== r.id && pr.canBumpCommit(r.raftLog.committed)) {
+    // This follower missed the commit broadcast (it was paused then): tell it now.
+    sendAppend(r, m.from);
   }
   // The window may have room for several messages now; bounded by its size.
   for (let i = 0; i <= r.cfg.maxInflightMsgs; i++) {

@@ -3,7 +3,9 @@
 // and a Ready loop that follows the README's contract. Every step returns lines of text.
 import { assert } from '../assert.js';
 import { decodeConfChange } from '../conf-change-codec.js';
+import { isRaftError } from '../errors.js';
 import type { RaftConfig } from '../config.js';
+import type { RaftLogger } from '../logger.js';
 import { RawNode, type Ready } from '../raw-node.js';
 import type { ConfState, Entry, Message } from '../types.js';
 import {
@@ -38,13 +40,35 @@ export class InteractionEnv {
   readonly nodes = new Map<number, EnvNode>();
   /** Messages in flight, in send order. */
   queue: Message[] = [];
+  /** Log lines collected since the last `takeLogs` (only at level `info`). */
+  private logs: string[] = [];
+  private logLevel: 'none' | 'info' = 'none';
+
+  /** Whether nodes' info and warn lines are collected for the transcript. */
+  setLogLevel(level: 'none' | 'info'): void {
+    this.logLevel = level;
+  }
+
+  /** Returns and clears the collected log lines. */
+  takeLogs(): string[] {
+    const out = this.logs;
+    this.logs = [];
+    return out;
+  }
+
+  private loggerFor(): RaftLogger {
+    const push = (m: string): void => {
+      if (this.logLevel === 'info') this.logs.push(m);
+    };
+    return { debug: () => undefined, info: push, warn: push };
+  }
 
   /** Adds members `ids`, bootstrapped with `confState` (empty for joining members). */
   addNodes(ids: readonly number[], confState: ConfState, opts: EnvNodeOptions = {}): void {
     for (const id of ids) {
       assert(!this.nodes.has(id), `node ${String(id)} exists`);
       const storage = new MemoryStorage({ confState });
-      const config = { id, electionTick: 10, heartbeatTick: 1, ...opts };
+      const config = { id, electionTick: 10, heartbeatTick: 1, logger: this.loggerFor(), ...opts };
       const node = new RawNode({ ...config, storage, random: createPrng(id) });
       this.nodes.set(id, { id, node, storage, applied: [], config });
     }
@@ -105,7 +129,13 @@ export class InteractionEnv {
         out.push(`dropped: ${describeMessage(m)}`);
         continue;
       }
-      dst.node.step(m);
+      try {
+        dst.node.step(m);
+      } catch (e) {
+        // A member removed from the config still answers; its responses are refused.
+        if (!isRaftError(e, 'STEP_PEER_NOT_FOUND')) throw e;
+        out.push(`refused: ${describeMessage(m)}`);
+      }
     }
     return out;
   }

@@ -24,6 +24,8 @@ export class Progress {
   /** In StateProbe: an append was sent this heartbeat interval. In StateReplicate: window full. */
   msgAppFlowPaused = false;
   isLearner: boolean;
+  /** The highest commit index sent to this follower (in an append or heartbeat). */
+  sentCommit = 0;
 
   constructor(opts: { next: number; inflights: Inflights; isLearner: boolean }) {
     this.next = opts.next;
@@ -45,6 +47,7 @@ export class Progress {
     c.pendingSnapshot = this.pendingSnapshot;
     c.recentActive = this.recentActive;
     c.msgAppFlowPaused = this.msgAppFlowPaused;
+    c.sentCommit = this.sentCommit;
     return c;
   }
 
@@ -96,6 +99,19 @@ export class Progress {
     }
   }
 
+  /**
+   * Whether sending commit `index` may advance the follower's commit: we have not sent it yet,
+   * and the follower may hold entries beyond what we sent as committed.
+   */
+  canBumpCommit(index: number): boolean {
+    return index > this.sentCommit && this.sentCommit < this.next - 1;
+  }
+
+  /** Records that commit `index` was sent. */
+  updateSentCommit(index: number): void {
+    this.sentCommit = Math.max(this.sentCommit, index);
+  }
+
   /** Raises the match to `index` when it is newer; returns whether it changed. */
   maybeUpdate(index: number): boolean {
     let updated = false;
@@ -118,11 +134,14 @@ export class Progress {
       // Rejections of indexes at or below the match are stale once we are pipelining.
       if (rejected <= this.match) return false;
       this.next = this.match + 1;
+      this.sentCommit = Math.min(this.sentCommit, this.next - 1);
       return true;
     }
     // In probe the rejection must be about the one append we sent: next - 1.
     if (this.next - 1 !== rejected) return false;
     this.next = Math.max(Math.min(rejected, matchHint + 1), this.match + 1);
+    // A commit index past the new probe point may not have reached a log that holds it.
+    this.sentCommit = Math.min(this.sentCommit, this.next - 1);
     this.msgAppFlowPaused = false;
     return true;
   }
