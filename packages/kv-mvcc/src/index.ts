@@ -1,6 +1,21 @@
 // kv-mvcc: the whole public API. Whatever is not exported here is internal.
 export { MvccError, mvccErrorCodes, isMvccError } from './errors.js';
 export type { MvccErrorCode } from './errors.js';
+export { MvccStore } from './store.js';
+export type { MvccStoreOptions } from './store.js';
+export type { WatchHandle } from './watch.js';
+export {
+  txnOpsMaxDefault,
+  txnOpsMaxCap,
+  quotaBackendBytesDefault,
+  keyBytesMax,
+  valueBytesMax,
+  compactBatchRevisionsMax,
+  watchBufferEventsMax,
+  watchCatchUpRevisionsMax,
+  watchersMax,
+  leaseTtlSecondsMax,
+} from './limits.js';
 export type {
   SortOrder,
   SortTarget,

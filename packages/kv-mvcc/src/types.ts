@@ -370,8 +370,10 @@ export interface ApplyEntry {
 /**
  * The outcome of one applied entry: its response, or the typed error it failed with (an error is
  * a deterministic outcome too: every member fails the same request the same way, and the failed
- * request changes nothing).
+ * request changes nothing), or `skipped` when its index was at or below the consistent index
+ * (applied before a restart).
  */
 export type ApplyResult =
   | { readonly index: number; readonly response: ApplyResponse }
-  | { readonly index: number; readonly error: MvccError };
+  | { readonly index: number; readonly error: MvccError }
+  | { readonly index: number; readonly skipped: true };

@@ -1,0 +1,134 @@
+// Byte layouts of the rows the store keeps in LMDB, and byte-string helpers.
+//
+// rev table:   revKey(main, sub) -> RevRecord       (etcd's "key" bucket: every change, by revision)
+// index table: user key          -> KeyIndexRecord  (etcd's keyIndex, kept in LMDB, see key-index.ts)
+// lease table: u64(ID)           -> LeaseRecord
+// lease-key:   u64(ID) ++ key    -> empty           (the keys attached to a lease, sorted)
+// meta table:  name              -> value           (consistent index, revisions, alarms)
+//
+// Revision keys are two big-endian u64s, so byte order is revision order: a < b <=> enc(a) < enc(b).
+import { Packr } from 'msgpackr';
+import { assert } from './assert.js';
+
+/** One codec for every structured row: no shared record structures, so rows are self-contained
+ * and equal inputs give equal bytes on every member. */
+export const packr = new Packr({ useRecords: false, int64AsType: 'number', mapsAsObjects: false });
+
+const twoPow32 = 2 ** 32;
+
+/** Writes a safe non-negative integer as a big-endian u64 at `offset`. */
+export function writeU64(buf: Uint8Array, offset: number, n: number): void {
+  assert(Number.isSafeInteger(n) && n >= 0, 'u64 must be a safe non-negative integer');
+  const hi = Math.floor(n / twoPow32);
+  const lo = n >>> 0;
+  buf[offset] = hi >>> 24;
+  buf[offset + 1] = (hi >>> 16) & 0xff;
+  buf[offset + 2] = (hi >>> 8) & 0xff;
+  buf[offset + 3] = hi & 0xff;
+  buf[offset + 4] = lo >>> 24;
+  buf[offset + 5] = (lo >>> 16) & 0xff;
+  buf[offset + 6] = (lo >>> 8) & 0xff;
+  buf[offset + 7] = lo & 0xff;
+}
+
+/** Reads a big-endian u64 written by `writeU64`. */
+export function readU64(buf: Uint8Array, offset: number): number {
+  const hi = ((buf[offset] ?? 0) * 0x1000000 + ((buf[offset + 1] ?? 0) << 16)) +
+    (((buf[offset + 2] ?? 0) << 8) | (buf[offset + 3] ?? 0));
+  const lo = ((buf[offset + 4] ?? 0) * 0x1000000 + ((buf[offset + 5] ?? 0) << 16)) +
+    (((buf[offset + 6] ?? 0) << 8) | (buf[offset + 7] ?? 0));
+  const n = hi * twoPow32 + lo;
+  assert(Number.isSafeInteger(n), 'stored u64 must be a safe integer');
+  return n;
+}
+
+/** A u64 as 8 bytes. */
+export function u64Bytes(n: number): Buffer {
+  const b = Buffer.allocUnsafe(8);
+  writeU64(b, 0, n);
+  return b;
+}
+
+/** The rev table key of revision (main, sub). */
+export function revKey(main: number, sub: number): Buffer {
+  const b = Buffer.allocUnsafe(16);
+  writeU64(b, 0, main);
+  writeU64(b, 8, sub);
+  return b;
+}
+
+/** The (main, sub) of a rev table key. */
+export function decodeRevKey(b: Uint8Array): { main: number; sub: number } {
+  assert(b.length === 16, 'rev key is 16 bytes');
+  return { main: readU64(b, 0), sub: readU64(b, 8) };
+}
+
+/**
+ * One change as stored in the rev table: a put's full key-value or a delete's tombstone
+ * (`tombstone` true, with createRevision, version, lease 0 and an empty value, as etcd stores it).
+ */
+export interface RevRecord {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+  readonly createRevision: number;
+  readonly version: number;
+  readonly lease: number;
+  readonly tombstone: boolean;
+}
+
+/** Encodes a rev record: [tombstone, key, value, createRevision, version, lease]. */
+export function encodeRevRecord(r: RevRecord): Buffer {
+  return packr.pack([r.tombstone ? 1 : 0, r.key, r.value, r.createRevision, r.version, r.lease]);
+}
+
+/** Decodes and checks a rev record read from storage (the gateway check). */
+export function decodeRevRecord(b: Uint8Array): RevRecord {
+  const a = packr.unpack(b) as unknown;
+  assert(Array.isArray(a) && a.length === 6, 'rev record is a 6-tuple');
+  const [t, key, value, createRevision, version, lease] = a as unknown[];
+  assert(key instanceof Uint8Array && value instanceof Uint8Array, 'rev record key and value');
+  assert(typeof createRevision === 'number' && typeof version === 'number', 'rev record numbers');
+  assert(typeof lease === 'number', 'rev record lease');
+  return { key, value, createRevision, version, lease, tombstone: t === 1 };
+}
+
+/** Compares byte strings lexicographically, as etcd compares keys. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
+}
+
+/** True when the two byte strings are equal. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+/** A Buffer view of `b` without copying (LMDB takes Buffers as binary keys). */
+export function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * A `[lo, hi)` key interval with etcd's conventions: `rangeEnd` undefined or empty is the single
+ * key; `rangeEnd` = [0] is every key >= `key` (`hi` undefined).
+ */
+export interface KeyInterval {
+  readonly lo: Buffer;
+  /** Exclusive end; undefined means no end. */
+  readonly hi: Buffer | undefined;
+  readonly single: boolean;
+}
+
+/** Builds the interval of a request's `key` and `rangeEnd`. */
+export function keyInterval(key: Uint8Array, rangeEnd: Uint8Array | undefined): KeyInterval {
+  const lo = asBuffer(key);
+  if (rangeEnd === undefined || rangeEnd.length === 0) return { lo, hi: undefined, single: true };
+  if (rangeEnd.length === 1 && rangeEnd[0] === 0) return { lo, hi: undefined, single: false };
+  return { lo, hi: asBuffer(rangeEnd), single: false };
+}
+
+/** True when `k` lies in the interval. */
+export function intervalContains(iv: KeyInterval, k: Uint8Array): boolean {
+  if (iv.single) return bytesEqual(iv.lo, k);
+  if (compareBytes(k, iv.lo) < 0) return false;
+  return iv.hi === undefined || compareBytes(k, iv.hi) < 0;
+}

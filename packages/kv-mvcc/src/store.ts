@@ -1,0 +1,393 @@
+// MvccStore: etcd's multi-version key-value store on LMDB. The replicated state changes only
+// through `apply`, one LMDB transaction per batch that also records the applied (consistent)
+// index; everything else reads.
+import { mkdirSync } from 'node:fs';
+import { assert } from './assert.js';
+import { packr } from './encoding.js';
+import { MvccError, isMvccError } from './errors.js';
+import { range, resolveReadRev, type ReadView } from './kv-read.js';
+import {
+  WriteTxn,
+  applyDeleteRange,
+  applyPut,
+  checkDeleteRangeRequest,
+  checkPutRequest,
+  checkPutState,
+  type Change,
+} from './kv-write.js';
+import { applyTxn, checkTxnRequest, txnHasPuts } from './kv-txn.js';
+import { compactBatch, hasCompactionWork, hashRevisions, scheduleCompaction } from './compactor.js';
+import { checkpointLeases, grantLease, leaseGrantedTtl, leaseTimeToLive, listLeases, revokeLease } from './lease.js';
+import { mapSizeBytesDefault, quotaBackendBytesDefault, txnOpsMaxCap, txnOpsMaxDefault } from './limits.js';
+import { getMetaNumber, metaKeys, openTables, putMetaNumber, type Tables } from './tables.js';
+import { WatchHub, type WatchHandle } from './watch.js';
+import type {
+  AlarmMember,
+  AlarmRequest,
+  AlarmResponse,
+  ApplyEntry,
+  ApplyRequest,
+  ApplyResponse,
+  ApplyResult,
+  HashKVRequest,
+  HashKVResponse,
+  LeaseKeepAliveRequest,
+  LeaseKeepAliveResponse,
+  LeaseLeasesResponse,
+  LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponse,
+  RangeRequest,
+  RangeResponse,
+  WatchCreateRequest,
+  WatchResponse,
+} from './types.js';
+
+/** Options of `MvccStore.open`. */
+export interface MvccStoreOptions {
+  /** Directory of the store's LMDB environment; created when absent. */
+  readonly path: string;
+  /** Most operations per txn branch; default 128 (etcd's), at most `txnOpsMaxCap`. */
+  readonly maxTxnOps?: number | undefined;
+  /** Database size above which the proposer's quota check fails; default 2 GiB (etcd's). */
+  readonly quotaBackendBytes?: number | undefined;
+  /** LMDB map size; default 64 GiB. */
+  readonly mapSizeBytes?: number | undefined;
+  /** Tests only: commit without fsync. A crash may then lose applied batches. */
+  readonly unsafeNoSync?: boolean | undefined;
+}
+
+function checkOption(name: string, v: number | undefined, max: number): void {
+  if (v !== undefined && (!Number.isSafeInteger(v) || v <= 0 || v > max)) {
+    throw new MvccError({ code: 'INVALID_CONFIG', message: `${name} must be in 1..${String(max)}` });
+  }
+}
+
+/** The cost test of etcd's quota: requests that can grow the database. */
+function requestCosts(r: ApplyRequest): boolean {
+  return 'put' in r || 'leaseGrant' in r || ('txn' in r && txnHasPuts(r.txn));
+}
+
+/**
+ * etcd's MVCC store on LMDB. Synchronous: every method runs to completion on the caller's turn;
+ * watch callbacks run inside `apply` after its transaction is durable, and from the event loop
+ * for catch-up.
+ * @example
+ * const store = MvccStore.open({ path: dir });
+ * store.apply([{ index: 1, request: { put: { key: enc('a'), value: enc('1') } } }]);
+ * store.range({ key: enc('a') }).kvs[0]?.modRevision; // 1
+ * await store.close();
+ */
+export class MvccStore {
+  private readonly watchHub: WatchHub;
+  private current: number;
+  private compacted: number;
+  private applying = false;
+  private closed = false;
+
+  private constructor(
+    private readonly tables: Tables,
+    private readonly maxTxnOps: number,
+    private readonly quotaBackendBytes: number,
+  ) {
+    this.current = getMetaNumber(tables, metaKeys.currentRev);
+    this.compacted = getMetaNumber(tables, metaKeys.compactRev);
+    this.watchHub = new WatchHub({
+      tables,
+      current: () => this.current,
+      compacted: () => this.compacted,
+    });
+  }
+
+  /** Opens (or creates) a store. @throws MvccError INVALID_CONFIG */
+  static open(opts: MvccStoreOptions): MvccStore {
+    checkOption('maxTxnOps', opts.maxTxnOps, txnOpsMaxCap);
+    checkOption('quotaBackendBytes', opts.quotaBackendBytes, Number.MAX_SAFE_INTEGER);
+    checkOption('mapSizeBytes', opts.mapSizeBytes, Number.MAX_SAFE_INTEGER);
+    if (opts.path === '') throw new MvccError({ code: 'INVALID_CONFIG', message: 'path is empty' });
+    mkdirSync(opts.path, { recursive: true });
+    const tables = openTables({
+      path: opts.path,
+      mapSizeBytes: opts.mapSizeBytes ?? mapSizeBytesDefault,
+      unsafeNoSync: opts.unsafeNoSync === true,
+    });
+    return new MvccStore(
+      tables,
+      opts.maxTxnOps ?? txnOpsMaxDefault,
+      opts.quotaBackendBytes ?? quotaBackendBytesDefault,
+    );
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new MvccError({ code: 'CLOSED', message: 'store is closed' });
+  }
+
+  /** The Raft index of the last applied entry (etcd's consistent index); 0 for a new store. */
+  get consistentIndex(): number {
+    this.checkOpen();
+    return getMetaNumber(this.tables, metaKeys.consistentIndex);
+  }
+
+  /** The current revision: 0 for a new store, +1 per change. */
+  get revision(): number {
+    return this.current;
+  }
+
+  /** The compacted revision: reads below it fail with COMPACTED. */
+  get compactRevision(): number {
+    return this.compacted;
+  }
+
+  private view(): ReadView {
+    return { tables: this.tables, current: this.current, compacted: this.compacted };
+  }
+
+  /**
+   * Applies committed entries in one LMDB transaction that also stores the last index, durable on
+   * return. An entry at or below the consistent index was applied before and is skipped, so a
+   * replay after a crash never applies twice. A request that fails with an MvccError changes
+   * nothing and is reported in its result; other failures are bugs and abort the whole batch.
+   * @throws MvccError INDEX_MISMATCH (indexes not increasing), CLOSED
+   */
+  apply(entries: readonly ApplyEntry[]): ApplyResult[] {
+    this.checkOpen();
+    assert(!this.applying, 'apply is not re-entrant (called from a watch callback?)');
+    for (let i = 1; i < entries.length; i++) {
+      if ((entries[i]?.index ?? 0) <= (entries[i - 1]?.index ?? 0)) {
+        throw new MvccError({ code: 'INDEX_MISMATCH', message: 'entry indexes must increase' });
+      }
+    }
+    const commits: Change[][] = [];
+    this.applying = true;
+    try {
+      const results = this.tables.env.transactionSync(() => this.applyEntries(entries, commits));
+      this.current = getMetaNumber(this.tables, metaKeys.currentRev);
+      this.compacted = getMetaNumber(this.tables, metaKeys.compactRev);
+      for (const changes of commits) this.watchHub.notify(changes);
+      return results;
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  private applyEntries(entries: readonly ApplyEntry[], commits: Change[][]): ApplyResult[] {
+    const t = this.tables;
+    let applied = getMetaNumber(t, metaKeys.consistentIndex);
+    const results: ApplyResult[] = [];
+    for (const e of entries) {
+      if (!Number.isSafeInteger(e.index) || e.index <= 0) {
+        throw new MvccError({ code: 'INDEX_MISMATCH', message: 'entry index must be > 0' });
+      }
+      if (e.index <= applied) {
+        results.push({ index: e.index, skipped: true });
+        continue;
+      }
+      results.push(this.applyOne(e, commits));
+      applied = e.index;
+    }
+    putMetaNumber(t, metaKeys.consistentIndex, applied);
+    return results;
+  }
+
+  private applyOne(e: ApplyEntry, commits: Change[][]): ApplyResult {
+    let changes: Change[] = [];
+    try {
+      // A child transaction: a request that fails part-way leaves no trace.
+      const response = this.tables.env.transactionSync(() => {
+        const w = new WriteTxn(
+          this.tables,
+          getMetaNumber(this.tables, metaKeys.currentRev),
+          getMetaNumber(this.tables, metaKeys.compactRev),
+        );
+        const r = this.dispatch(w, e.request);
+        if (w.changes.length > 0) putMetaNumber(this.tables, metaKeys.currentRev, w.main);
+        changes = w.changes;
+        return r;
+      });
+      if (changes.length > 0) commits.push(changes);
+      return { index: e.index, response };
+    } catch (err) {
+      if (isMvccError(err)) return { index: e.index, error: err };
+      throw err;
+    }
+  }
+
+  private noSpace(): boolean {
+    return this.readAlarms().some((a) => a.alarm === 'NOSPACE');
+  }
+
+  private checkSpace(r: ApplyRequest): void {
+    if (requestCosts(r) && this.noSpace()) {
+      throw new MvccError({ code: 'NO_SPACE', message: 'mvcc: database space exceeded' });
+    }
+  }
+
+  private dispatch(w: WriteTxn, r: ApplyRequest): ApplyResponse {
+    this.checkSpace(r);
+    if ('range' in r) return { range: range(w.view(), r.range) };
+    if ('put' in r) {
+      checkPutRequest(r.put);
+      checkPutState(w, r.put);
+      return { put: applyPut(w, r.put) };
+    }
+    if ('deleteRange' in r) {
+      checkDeleteRangeRequest(r.deleteRange);
+      return { deleteRange: applyDeleteRange(w, r.deleteRange) };
+    }
+    if ('txn' in r) {
+      checkTxnRequest(r.txn, this.maxTxnOps);
+      return { txn: applyTxn(w, r.txn) };
+    }
+    if ('compaction' in r) {
+      scheduleCompaction(this.tables, r.compaction.revision);
+      return { compaction: { revision: w.beginRev } };
+    }
+    if ('leaseGrant' in r) return { leaseGrant: grantLease(this.tables, r.leaseGrant) };
+    if ('leaseRevoke' in r) {
+      revokeLease(w, r.leaseRevoke.ID);
+      return { leaseRevoke: { revision: w.view().current } };
+    }
+    if ('leaseCheckpoint' in r) {
+      checkpointLeases(this.tables, r.leaseCheckpoint);
+      return { leaseCheckpoint: { revision: w.beginRev } };
+    }
+    return { alarm: this.applyAlarm(r.alarm) };
+  }
+
+  private readAlarms(): AlarmMember[] {
+    const b = this.tables.meta.get(metaKeys.alarms);
+    if (b === undefined) return [];
+    const pairs = packr.unpack(b) as [number, AlarmMember['alarm']][];
+    return pairs.map(([memberID, alarm]) => ({ memberID, alarm }));
+  }
+
+  private applyAlarm(r: AlarmRequest): AlarmResponse {
+    let alarms = this.readAlarms();
+    const same = (a: AlarmMember): boolean => a.memberID === r.memberID && a.alarm === r.alarm;
+    if (r.action === 'ACTIVATE' && r.alarm !== 'NONE' && !alarms.some(same)) {
+      alarms = [...alarms, { memberID: r.memberID, alarm: r.alarm }];
+      alarms.sort((a, b) => a.memberID - b.memberID || a.alarm.localeCompare(b.alarm));
+    } else if (r.action === 'DEACTIVATE') {
+      alarms = alarms.filter((a) => !same(a));
+    }
+    this.tables.meta.putSync(metaKeys.alarms, packr.pack(alarms.map((a) => [a.memberID, a.alarm])));
+    const shown = r.action === 'GET' || r.action === 'ACTIVATE' ? alarms : alarms.filter(same);
+    return { alarms: r.action === 'DEACTIVATE' ? [] : shown, revision: this.current };
+  }
+
+  /** The raised alarms, sorted by member then type. */
+  alarms(): AlarmMember[] {
+    this.checkOpen();
+    return this.readAlarms();
+  }
+
+  /**
+   * etcd's Range at the current state (a serializable read of this member).
+   * @throws MvccError EMPTY_KEY, INVALID_SORT_OPTION, INVALID_ARGUMENT, COMPACTED, FUTURE_REV
+   */
+  range(req: RangeRequest): RangeResponse {
+    this.checkOpen();
+    return range(this.view(), req);
+  }
+
+  /** The size of the LMDB file in use, in bytes (etcd's backend size, for the quota). */
+  dbSizeBytes(): number {
+    this.checkOpen();
+    const s = this.tables.env.getStats() as { lastPageNumber: number; pageSize: number };
+    return (s.lastPageNumber + 1) * s.pageSize;
+  }
+
+  /**
+   * The proposer's quota check (etcd's Quota.Available, run before proposing): a request that can
+   * grow the database fails once the database is above `quotaBackendBytes`. The caller then
+   * proposes an ACTIVATE NOSPACE alarm, after which every member refuses such requests in `apply`.
+   * @throws MvccError NO_SPACE
+   */
+  checkQuota(request: ApplyRequest): void {
+    this.checkOpen();
+    if (requestCosts(request) && (this.noSpace() || this.dbSizeBytes() > this.quotaBackendBytes)) {
+      throw new MvccError({ code: 'NO_SPACE', message: 'mvcc: database space exceeded' });
+    }
+  }
+
+  /**
+   * etcd's HashKV at `revision` (0: current). @throws MvccError COMPACTED, FUTURE_REV
+   */
+  hashKV(req: HashKVRequest = {}): HashKVResponse {
+    this.checkOpen();
+    const at = resolveReadRev(this.view(), req.revision);
+    const hash = hashRevisions(this.tables, at, this.compacted);
+    return { hash, compactRevision: this.compacted, hashRevision: at, revision: this.current };
+  }
+
+  /** True when compacted revisions still wait for physical removal. */
+  hasCompactionWork(): boolean {
+    this.checkOpen();
+    return hasCompactionWork(this.tables);
+  }
+
+  /** Removes one bounded batch of compacted revisions; true when more remain. */
+  compactStep(): boolean {
+    this.checkOpen();
+    return compactBatch(this.tables);
+  }
+
+  /**
+   * Runs physical compaction to the end, one batch per event-loop turn so other work interleaves.
+   * Resolves early, without error, when the store closes or `signal` aborts.
+   */
+  async runCompaction(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    // Bounded by the number of rev rows at or below the compacted revision.
+    while (!this.closed && opts.signal?.aborted !== true && this.compactStep()) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** etcd's LeaseKeepAlive answer: the TTL the lease restarts with. @throws LEASE_NOT_FOUND */
+  leaseKeepAlive(req: LeaseKeepAliveRequest): LeaseKeepAliveResponse {
+    this.checkOpen();
+    return { ID: req.ID, TTL: leaseGrantedTtl(this.tables, req.ID), revision: this.current };
+  }
+
+  /** etcd's LeaseTimeToLive, with the store's TTL view. @throws MvccError LEASE_NOT_FOUND */
+  leaseTimeToLive(req: LeaseTimeToLiveRequest): LeaseTimeToLiveResponse {
+    this.checkOpen();
+    return { ...leaseTimeToLive(this.tables, req), revision: this.current };
+  }
+
+  /** etcd's LeaseLeases. */
+  leaseLeases(): LeaseLeasesResponse {
+    this.checkOpen();
+    return { ...listLeases(this.tables), revision: this.current };
+  }
+
+  /**
+   * Watches a key or range. `onResponse` gets the `created` response synchronously, events after
+   * each apply that touches the range, catch-up batches from the event loop, and a final
+   * `canceled` response (with `compactRevision`) if the start revision was compacted.
+   * @throws MvccError EMPTY_KEY, INVALID_ARGUMENT, CLOSED
+   */
+  watch(req: WatchCreateRequest, onResponse: (r: WatchResponse) => void): WatchHandle {
+    this.checkOpen();
+    return this.watchHub.create(req, onResponse);
+  }
+
+  /** Sends a progress notification to every up-to-date watcher with `progressNotify` (or to all,
+   * with `all`: etcd's WatchProgressRequest). The caller's timer decides when. */
+  notifyProgress(opts: { all?: boolean } = {}): void {
+    this.checkOpen();
+    this.watchHub.notifyProgress(opts.all === true);
+  }
+
+  /** @internal The tables, for snapshots. */
+  get internalTables(): Tables {
+    return this.tables;
+  }
+
+  /** Closes the store: drops watchers and closes LMDB. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.watchHub.close();
+    await this.tables.env.close();
+  }
+}

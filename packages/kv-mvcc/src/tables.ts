@@ -1,0 +1,103 @@
+// The LMDB environment of a store and its tables (see encoding.ts for the row layouts), with the
+// meta values every other module reads and writes.
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { assert } from './assert.js';
+import { decodeKeyIndex, encodeKeyIndex, type KeyIndex } from './key-index.js';
+import { asBuffer, decodeRevRecord, readU64, revKey, u64Bytes, type RevRecord } from './encoding.js';
+
+/** The tables of one store. Every table has binary keys and binary values. */
+export interface Tables {
+  readonly env: RootDatabase<Buffer, Buffer>;
+  readonly rev: Database<Buffer, Buffer>;
+  readonly index: Database<Buffer, Buffer>;
+  readonly lease: Database<Buffer, Buffer>;
+  readonly leaseKey: Database<Buffer, Buffer>;
+  readonly meta: Database<Buffer, Buffer>;
+}
+
+/** Names of the tables, in snapshot order (the position is the table's number in a snapshot). */
+export const tableNames = ['rev', 'index', 'lease', 'leaseKey', 'meta'] as const;
+
+/** Options of `openTables`. */
+export interface OpenTablesOptions {
+  readonly path: string;
+  readonly mapSizeBytes: number;
+  readonly unsafeNoSync: boolean;
+}
+
+/** Opens (creating when absent) the environment at `path` with every option explicit. */
+export function openTables(opts: OpenTablesOptions): Tables {
+  const env = open<Buffer, Buffer>({
+    path: opts.path,
+    maxDbs: 8,
+    mapSize: opts.mapSizeBytes,
+    encoding: 'binary',
+    keyEncoding: 'binary',
+    // transactionSync commits durably unless the test-only unsafeNoSync is set (STYLE.md §6).
+    noSync: opts.unsafeNoSync,
+    overlappingSync: false,
+    useVersions: false,
+    compression: false,
+    cache: false,
+  });
+  const sub = (name: string): Database<Buffer, Buffer> =>
+    env.openDB<Buffer, Buffer>({ name, encoding: 'binary', keyEncoding: 'binary', cache: false });
+  return {
+    env,
+    rev: sub('rev'),
+    index: sub('index'),
+    lease: sub('lease'),
+    leaseKey: sub('leaseKey'),
+    meta: sub('meta'),
+  };
+}
+
+/** Meta rows. Numbers are stored as u64. */
+export const metaKeys = {
+  /** Raft index of the last applied entry (etcd's consistent index). */
+  consistentIndex: Buffer.from('consistentIndex'),
+  /** The store's current revision. Invariant: only increases. */
+  currentRev: Buffer.from('currentRev'),
+  /** Revisions below this are compacted (reads fail COMPACTED). */
+  compactRev: Buffer.from('compactRev'),
+  /** Physical removal has finished up to this revision. Invariant: <= compactRev. */
+  physicalCompactRev: Buffer.from('physicalCompactRev'),
+  /** Rev-table key where physical removal resumes. */
+  compactCursor: Buffer.from('compactCursor'),
+  /** The smallest lease ID the store may choose next. */
+  nextLeaseId: Buffer.from('nextLeaseId'),
+  /** The raised alarms: a packed list of [memberID, alarm]. */
+  alarms: Buffer.from('alarms'),
+} as const;
+
+/** Reads a u64 meta row, 0 when absent. */
+export function getMetaNumber(t: Tables, key: Buffer): number {
+  const b = t.meta.get(key);
+  if (b === undefined) return 0;
+  assert(b.length === 8, 'numeric meta row is 8 bytes');
+  return readU64(b, 0);
+}
+
+/** Writes a u64 meta row (inside a write transaction). */
+export function putMetaNumber(t: Tables, key: Buffer, n: number): void {
+  t.meta.putSync(key, u64Bytes(n));
+}
+
+/** Reads a key's index record. */
+export function getKeyIndex(t: Tables, key: Uint8Array): KeyIndex | undefined {
+  const b = t.index.get(asBuffer(key));
+  return b === undefined ? undefined : decodeKeyIndex(b);
+}
+
+/** Writes (or, for undefined, removes) a key's index record. */
+export function putKeyIndex(t: Tables, key: Uint8Array, ki: KeyIndex | undefined): void {
+  if (ki === undefined) t.index.removeSync(asBuffer(key));
+  else t.index.putSync(asBuffer(key), encodeKeyIndex(ki));
+}
+
+/** Reads the rev record of (main, sub); it must exist. */
+export function getRevRecord(t: Tables, main: number, sub: number): RevRecord {
+  const b = t.rev.get(revKey(main, sub));
+  assert(b !== undefined, `rev record ${String(main)}.${String(sub)} exists`);
+  return decodeRevRecord(b);
+}
