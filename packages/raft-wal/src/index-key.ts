@@ -9,7 +9,9 @@ const two32 = 0x1_0000_0000;
 
 /** Encodes a raft index (a safe non-negative integer) as an 8-byte big-endian key. */
 export function encodeIndexKey(index: number): Buffer {
-  assert(Number.isSafeInteger(index) && index >= 0, `index ${String(index)} is not a safe uint`);
+  if (!(Number.isSafeInteger(index) && index >= 0)) {
+    assert(false, `index ${String(index)} is not a safe uint`);
+  }
   const key = Buffer.allocUnsafe(indexKeyBytes);
   key.writeUInt32BE(Math.floor(index / two32), 0);
   key.writeUInt32BE(index >>> 0, 4);

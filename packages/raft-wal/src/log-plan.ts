@@ -48,8 +48,14 @@ export class LogPlan {
   lastIndex: number;
   hardState: HardState;
   snapshot: Snapshot;
-  /** Entries written by this batch, by index; only those in (start.index, lastIndex] are live. */
-  readonly overlay = new Map<number, Entry>();
+  /**
+   * Entries written by this batch: one contiguous run `[runLo, runLo + run.length)`.
+   * Invariant: the run is empty, or it ends at `lastIndex` and starts after `start.index`
+   * (an append truncates everything after its first entry, so what a batch wrote is always
+   * one run up to the end of the log). Entries before the run are durable and unchanged.
+   */
+  run: Entry[] = [];
+  runLo = 0;
   hardStateChanged = false;
   snapshotChanged = false;
   startChanged = false;
@@ -83,7 +89,7 @@ export class LogPlan {
     if (index < this.start.index) throw new StorageError({ code: 'COMPACTED' });
     if (index > this.lastIndex) throw new StorageError({ code: 'UNAVAILABLE' });
     if (index === this.start.index) return this.start.term;
-    const e = this.overlay.get(index);
+    const e = index >= this.runLo ? this.run[index - this.runLo] : undefined;
     return e === undefined ? this.durableTerm(index) : e.term;
   }
 
@@ -112,18 +118,22 @@ export class LogPlan {
     this.start = { index: snap.metadata.index, term: snap.metadata.term };
     this.startChanged = true;
     this.lastIndex = snap.metadata.index;
-    this.dropOverlay((i) => i > snap.metadata.index);
+    this.run = [];
+    this.runLo = 0;
   }
 
   private append(entries: readonly Entry[], from: number): void {
     const head = entries[from];
     assert(head !== undefined, 'append from past the end of entries');
-    this.dropOverlay((i) => i >= head.index);
-    for (let i = from; i < entries.length; i++) {
-      const e = entries[i] as Entry;
-      this.overlay.set(e.index, e);
+    if (this.run.length === 0 || head.index < this.runLo) {
+      this.run = [];
+      this.runLo = head.index;
+    } else {
+      this.run.length = head.index - this.runLo;
     }
+    for (let i = from; i < entries.length; i++) this.run.push(entries[i] as Entry);
     this.lastIndex = head.index + entries.length - from - 1;
+    assert(this.runLo + this.run.length - 1 === this.lastIndex, 'the run must end at lastIndex');
   }
 
   private createSnapshot(request: CreateSnapshotRequest): Snapshot {
@@ -149,11 +159,10 @@ export class LogPlan {
     );
     this.start = { index, term: this.term(index) };
     this.startChanged = true;
-    this.dropOverlay((i) => i <= index);
-  }
-
-  private dropOverlay(drop: (index: number) => boolean): void {
-    for (const i of [...this.overlay.keys()]) if (drop(i)) this.overlay.delete(i);
+    if (this.run.length > 0 && index >= this.runLo) {
+      this.run = this.run.slice(index - this.runLo + 1);
+      this.runLo = this.run.length === 0 ? 0 : index + 1;
+    }
   }
 }
 

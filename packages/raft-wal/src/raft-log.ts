@@ -165,7 +165,7 @@ export class RaftLog implements Storage {
     }
     for (let i = Math.max(lo, cacheLo); i < hi; i++) {
       const e = this.cache.get(i);
-      assert(e !== undefined, `cache lost entry ${String(i)}`);
+      if (e === undefined) assert(false, `cache lost entry ${String(i)}`);
       if (!add(e)) break;
     }
     return out;
@@ -374,20 +374,14 @@ export class RaftLog implements Storage {
     let logBytes = this.logBytes;
     for (const [lo, hi] of deletes) for (let i = lo; i < hi; i++) logBytes -= this.recordBytes(i);
     const puts: { entry: Entry; record: Buffer }[] = [];
-    for (const [index, e] of plan.overlay) {
-      if (index < keepLo || index >= keepHi) continue;
-      if (index >= oldLo && index < oldHi) logBytes -= this.recordBytes(index);
+    for (let k = 0; k < plan.run.length; k++) {
+      const e = plan.run[k] as Entry;
+      if (e.index >= oldLo && e.index < oldHi) logBytes -= this.recordBytes(e.index);
+      // The cache keeps the caller's entry: raft hands out entries as immutable (readonly).
       const record = encodeEntryRecord(e);
-      // The cache keeps a view of the record's data: a copy the caller cannot change later.
-      const data = new Uint8Array(
-        record.buffer,
-        record.byteOffset + entryRecordHeaderBytes,
-        e.data.byteLength,
-      );
-      puts.push({ entry: { term: e.term, index, type: e.type, data }, record });
+      puts.push({ entry: e, record });
       logBytes += record.byteLength;
     }
-    puts.sort((a, b) => a.entry.index - b.entry.index);
     const meta: [Buffer, Buffer][] = [];
     let snapshotBytes = this.snapshotBytes;
     if (plan.snapshotChanged) {

@@ -2,7 +2,7 @@
 // arguments here once, and the rest of the package trusts them.
 import { entryTypes } from '@keel/raft-core';
 import type { ConfState, Entry, HardState, Snapshot } from '@keel/raft-core';
-import { assert } from './assert.js';
+import { assert, AssertionError } from './assert.js';
 import { entryDataBytesMax, snapshotDataBytesMax } from './limits.js';
 
 function isUint(x: unknown): x is number {
@@ -13,14 +13,29 @@ function isUint(x: unknown): x is number {
 export function assertValidEntries(entries: readonly Entry[]): void {
   let prev = -1;
   for (const e of entries) {
-    assert(isUint(e.index) && e.index >= 1, `entry index ${String(e.index)} is not >= 1`);
-    assert(isUint(e.term) && e.term >= 1, `entry ${String(e.index)} term is not >= 1`);
-    assert(entryTypes.includes(e.type), `entry ${String(e.index)} has an unknown type`);
-    assert(e.data instanceof Uint8Array, `entry ${String(e.index)} data is not bytes`);
-    assert(e.data.byteLength <= entryDataBytesMax, `entry ${String(e.index)} data is too large`);
-    if (prev >= 0) assert(e.index === prev + 1, `entries not contiguous at ${String(e.index)}`);
+    // One cheap combined check per entry; the messages are only built for a failing entry.
+    const ok =
+      isUint(e.index) &&
+      e.index >= 1 &&
+      isUint(e.term) &&
+      e.term >= 1 &&
+      (e.type === 'EntryNormal' || e.type === 'EntryConfChange') &&
+      e.data instanceof Uint8Array &&
+      e.data.byteLength <= entryDataBytesMax &&
+      (prev < 0 || e.index === prev + 1);
+    if (!ok) explainInvalidEntry(e, prev);
     prev = e.index;
   }
+}
+
+function explainInvalidEntry(e: Entry, prev: number): never {
+  assert(isUint(e.index) && e.index >= 1, `entry index ${String(e.index)} is not >= 1`);
+  assert(isUint(e.term) && e.term >= 1, `entry ${String(e.index)} term is not >= 1`);
+  assert(entryTypes.includes(e.type), `entry ${String(e.index)} has an unknown type`);
+  assert(e.data instanceof Uint8Array, `entry ${String(e.index)} data is not bytes`);
+  assert(e.data.byteLength <= entryDataBytesMax, `entry ${String(e.index)} data is too large`);
+  assert(prev < 0, `entries not contiguous at ${String(e.index)}`);
+  throw new AssertionError(`entry ${String(e.index)} is invalid`);
 }
 
 /** Asserts that `hs` holds safe unsigned integers. */
