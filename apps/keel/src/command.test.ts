@@ -429,6 +429,28 @@ describe('unsupported flags', () => {
     const refused = new RegExp(`^UNSUPPORTED_FLAG: --${d.name}=.*keel does not implement`);
     expect(failure([`--${d.name}=${v.text}`])).toMatch(refused);
     expect(failure([], { [flagToEnv(d.name)]: v.text })).toMatch(refused);
+    if (d.fileKey !== false) {
+      expect(failure(['--config-file', yamlFile({ [d.name]: v.yaml })])).toMatch(refused);
+      expect(member(['--config-file', yamlFile({ [d.name]: null })]).config).toEqual({});
+    }
+  });
+
+  it.each([
+    ['client', 'auto-tls', true, 'auto-tls'],
+    ['client', 'client-cert-file', '/c', 'client-cert-file'],
+    ['client', 'client-key-file', '/k', 'client-key-file'],
+    ['client', 'allowed-hostname', ['h'], 'client-cert-allowed-hostname'],
+    ['peer', 'auto-tls', true, 'peer-auto-tls'],
+    ['peer', 'client-cert-file', '/c', 'peer-client-cert-file'],
+    ['peer', 'client-key-file', '/k', 'peer-client-key-file'],
+    ['peer', 'allowed-hostname', ['h'], 'peer-cert-allowed-hostname'],
+    ['peer', 'allowed-cn', ['cn'], 'peer-cert-allowed-cn'],
+    ['peer', 'skip-client-san-verification', true, 'peer-skip-client-san-verification'],
+  ] as const)('%s-transport-security.%s: %j is refused as --%s', (side, key, yaml, flag) => {
+    const path = yamlFile({ [`${side}-transport-security`]: { [key]: yaml } });
+    expect(failure(['--config-file', path])).toMatch(
+      new RegExp(`^UNSUPPORTED_FLAG: --${flag}=.*keel does not implement`),
+    );
   });
 
   it('are refused from the config file too, top-level and in TLS blocks', () => {
