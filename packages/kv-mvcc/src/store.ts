@@ -21,6 +21,7 @@ import { checkpointLeases, grantLease, leaseGrantedTtl, leaseTimeToLive, listLea
 import { mapSizeBytesDefault, quotaBackendBytesDefault, txnOpsMaxCap, txnOpsMaxDefault } from './limits.js';
 import { getMetaNumber, metaKeys, openTables, putMetaNumber, type Tables } from './tables.js';
 import { WatchHub, type WatchHandle } from './watch.js';
+import { openForRestore, restoreSnapshot, snapshotChunks } from './snapshot.js';
 import type {
   AlarmMember,
   AlarmRequest,
@@ -378,9 +379,27 @@ export class MvccStore {
     this.watchHub.notifyProgress(opts.all === true);
   }
 
-  /** @internal The tables, for snapshots. */
-  get internalTables(): Tables {
-    return this.tables;
+  /**
+   * A consistent snapshot of the whole store (data, index, leases, meta with the consistent
+   * index) as a byte stream; applies may go on while it is read. Equal states give equal bytes.
+   * The stream holds an LMDB read transaction until it ends or is returned (`for...of` with
+   * `break` returns it); an abandoned stream keeps old pages alive.
+   */
+  snapshot(): Generator<Uint8Array> {
+    this.checkOpen();
+    return snapshotChunks(this.tables);
+  }
+
+  /**
+   * Restores a snapshot stream into `path`, which must be absent or empty; open it afterwards
+   * with `MvccStore.open`. @throws MvccError SNAPSHOT_INVALID
+   */
+  static async restore(
+    path: string,
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ): Promise<void> {
+    mkdirSync(path, { recursive: true });
+    await restoreSnapshot(path, chunks, (p) => openForRestore(p, mapSizeBytesDefault));
   }
 
   /** Closes the store: drops watchers and closes LMDB. Idempotent. */
