@@ -436,17 +436,22 @@ describe('unsupported flags', () => {
   });
 
   it.each([
-    ['client', 'auto-tls', true, 'auto-tls'],
-    ['client', 'client-cert-file', '/c', 'client-cert-file'],
-    ['client', 'client-key-file', '/k', 'client-key-file'],
-    ['client', 'allowed-hostname', ['h'], 'client-cert-allowed-hostname'],
-    ['peer', 'auto-tls', true, 'peer-auto-tls'],
-    ['peer', 'client-cert-file', '/c', 'peer-client-cert-file'],
-    ['peer', 'client-key-file', '/k', 'peer-client-key-file'],
-    ['peer', 'allowed-hostname', ['h'], 'peer-cert-allowed-hostname'],
-    ['peer', 'allowed-cn', ['cn'], 'peer-cert-allowed-cn'],
-    ['peer', 'skip-client-san-verification', true, 'peer-skip-client-san-verification'],
-  ] as const)('%s-transport-security.%s: %j is refused as --%s', (side, key, yaml, flag) => {
+    { side: 'client', key: 'auto-tls', yaml: true, flag: 'auto-tls' },
+    { side: 'client', key: 'client-cert-file', yaml: '/c', flag: 'client-cert-file' },
+    { side: 'client', key: 'client-key-file', yaml: '/k', flag: 'client-key-file' },
+    { side: 'client', key: 'allowed-hostname', yaml: ['h'], flag: 'client-cert-allowed-hostname' },
+    { side: 'peer', key: 'auto-tls', yaml: true, flag: 'peer-auto-tls' },
+    { side: 'peer', key: 'client-cert-file', yaml: '/c', flag: 'peer-client-cert-file' },
+    { side: 'peer', key: 'client-key-file', yaml: '/k', flag: 'peer-client-key-file' },
+    { side: 'peer', key: 'allowed-hostname', yaml: ['h'], flag: 'peer-cert-allowed-hostname' },
+    { side: 'peer', key: 'allowed-cn', yaml: ['cn'], flag: 'peer-cert-allowed-cn' },
+    {
+      side: 'peer',
+      key: 'skip-client-san-verification',
+      yaml: true,
+      flag: 'peer-skip-client-san-verification',
+    },
+  ])('$side-transport-security.$key is refused as --$flag', ({ side, key, yaml, flag }) => {
     const path = yamlFile({ [`${side}-transport-security`]: { [key]: yaml } });
     expect(failure(['--config-file', path])).toMatch(
       new RegExp(`^UNSUPPORTED_FLAG: --${flag}=.*keel does not implement`),
