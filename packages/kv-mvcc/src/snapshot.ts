@@ -9,15 +9,24 @@ import { readU64, u64Bytes } from './encoding.js';
 import { MvccError } from './errors.js';
 import { snapshotChunkBytes } from './limits.js';
 import { openTables, tableNames, type Tables } from './tables.js';
+import type { Transaction } from 'lmdb';
 
 const magic = Buffer.from('KEELMVC1');
 const trailerTag = 0xff;
 
-/** Streams every table from one read transaction, in chunks of about `snapshotChunkBytes`. */
-export function* snapshotChunks(t: Tables): Generator<Uint8Array> {
+/**
+ * Streams every table from one read transaction, in chunks of about `snapshotChunkBytes`. The
+ * transaction is taken now, not at the first read of the stream, so the stream is the state at
+ * the call.
+ */
+export function snapshotChunks(t: Tables): Generator<Uint8Array> {
   // The read transaction is held across yields on purpose: it is what makes the stream one
   // consistent state while applies go on (as etcd streams its backend from one read tx).
   const txn = t.env.useReadTransaction();
+  return streamTables(t, txn);
+}
+
+function* streamTables(t: Tables, txn: Transaction): Generator<Uint8Array> {
   try {
     let parts: Buffer[] = [magic];
     let size = magic.length;
