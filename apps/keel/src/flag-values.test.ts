@@ -114,6 +114,10 @@ describe('parseUrlList', () => {
       ok: false,
       reason: 'URL must not contain a path: http://a:1/x',
     });
+    expect(parseUrlList('http://a:1/')).toEqual({
+      ok: false,
+      reason: 'URL must not contain a path: http://a:1/',
+    });
     expect(parseUrlList('not a url')).toEqual({
       ok: false,
       reason: 'parse "not a url": invalid URL',

@@ -130,7 +130,10 @@ export function parseUrlList(text: string): ParseResult {
     if (scheme.startsWith('http') && url.port === '') {
       return { ok: false, reason: `URL address does not have the form "host:port": ${raw}` };
     }
-    if (url.pathname !== '/' && url.pathname !== '') {
+    // WHATWG URLs report "/" for no path at all, so look at the text after the authority, as
+    // Go's url.Parse does: "http://a:1/" has a path there and etcd refuses it.
+    const afterAuthority = raw.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+    if (afterAuthority.startsWith('/')) {
       return { ok: false, reason: `URL must not contain a path: ${raw}` };
     }
   }
