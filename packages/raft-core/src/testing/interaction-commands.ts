@@ -174,7 +174,7 @@ export function runInteraction(env: InteractionEnv, tc: TestCase): string {
         .flatMap((id) => env.processReady(id))
         .join('\n');
     case 'stabilize':
-      return env.stabilize().join('\n');
+      return env.stabilize(positional(tc).length > 0 ? ids(env, tc) : undefined).join('\n');
     case 'raft-log':
       return raftLog(env, first(tc));
     case 'status':

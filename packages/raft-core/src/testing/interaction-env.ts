@@ -140,19 +140,24 @@ export class InteractionEnv {
     return out;
   }
 
-  /** Processes Readies and delivers messages until nothing moves; bounded. */
-  stabilize(): string[] {
+  /**
+   * Processes Readies and delivers messages among `ids` (all members when omitted) until
+   * nothing moves; messages to others stay queued. Bounded.
+   */
+  stabilize(ids?: readonly number[]): string[] {
+    const members = ids ?? this.ids();
     const out: string[] = [];
     for (let round = 0; round < stabilizeRoundsMax; round++) {
       let moved = false;
-      for (const id of this.ids()) {
+      for (const id of members) {
         const lines = this.processReady(id);
         if (lines.length > 0) moved = true;
         out.push(...lines);
       }
-      if (this.queue.length > 0) {
+      for (const id of members) {
+        if (!this.queue.some((m) => m.to === id)) continue;
         moved = true;
-        out.push(...this.deliver());
+        out.push(...this.deliver({ to: id }));
       }
       if (!moved) return out;
     }
