@@ -43,7 +43,8 @@ export function encodeEntryRecord(entry: Entry): Buffer {
 /**
  * Decodes the record stored under `index`, checking its checksum, format and index.
  * @throws WalError `CORRUPT` naming `index` when any check fails. The returned entry's data is
- * a copy, so it stays valid after LMDB reuses its buffers.
+ * a view of `bytes`: pass bytes the caller owns (LMDB's range reads return fresh copies), never
+ * a buffer LMDB reuses.
  */
 export function decodeEntryRecord(bytes: Uint8Array, index: number): Entry {
   if (bytes.byteLength < entryRecordHeaderBytes) {
@@ -59,7 +60,8 @@ export function decodeEntryRecord(bytes: Uint8Array, index: number): Entry {
   const storedIndex = readUint64(buf, 16);
   if (storedIndex !== index) throw corruptAt(index, `record holds index ${String(storedIndex)}`);
   if (!(term >= 1)) throw corruptAt(index, `term ${String(term)} is not a positive safe integer`);
-  const data = new Uint8Array(buf.subarray(entryRecordHeaderBytes));
+  const dataBytes = buf.byteLength - entryRecordHeaderBytes;
+  const data = new Uint8Array(buf.buffer, buf.byteOffset + entryRecordHeaderBytes, dataBytes);
   return { term, index, type, data };
 }
 

@@ -5,6 +5,9 @@ import type { ConfState, Entry, HardState, Snapshot } from '@keel/raft-core';
 import { assert, AssertionError } from './assert.js';
 import { entryDataBytesMax, snapshotDataBytesMax } from './limits.js';
 
+// Entry types are checked at this gateway because entries may come from untyped callers.
+const knownTypes: ReadonlySet<string> = new Set(entryTypes);
+
 function isUint(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 }
@@ -19,7 +22,7 @@ export function assertValidEntries(entries: readonly Entry[]): void {
       e.index >= 1 &&
       isUint(e.term) &&
       e.term >= 1 &&
-      (e.type === 'EntryNormal' || e.type === 'EntryConfChange') &&
+      knownTypes.has(e.type) &&
       e.data instanceof Uint8Array &&
       e.data.byteLength <= entryDataBytesMax &&
       (prev < 0 || e.index === prev + 1);
