@@ -88,6 +88,10 @@ export class SafetyChecker {
   private readonly logged = new Map<number, LoggedEntry>();
   // The committed log as the nodes applied it, by index (slot 0 unused).
   private readonly committed: (Entry | undefined)[] = [];
+  // The term of each committed index, known from applied entries or from a durable commit
+  // index covering a durable entry (a commit index only ever covers entries that match the
+  // leader's), so an entry is known committed even if no node applied it before crashing.
+  private readonly committedTerms: (number | undefined)[] = [];
   // The state machine digest after applying each index, as first reported.
   private readonly digests: (number | undefined)[] = [];
   private readonly nodes = new Map<number, NodeState>();
@@ -148,15 +152,15 @@ export class SafetyChecker {
     });
     this.leaderByTerm.set(term, id);
     const lo = Math.max(1, log.firstIndex() - 1);
-    for (let i = lo; i < this.committed.length; i++) {
-      const c = this.committed[i];
-      if (c === undefined || c.term > term) continue;
+    for (let i = lo; i < this.committedTerms.length; i++) {
+      const c = this.committedTerms[i];
+      if (c === undefined || c > term) continue;
       check(i <= log.lastIndex(), 'leader-completeness', () => {
         return `leader ${id} of term ${term} lacks committed index ${i} (last ${log.lastIndex()})`;
       });
       const t = log.term(i);
-      check(t === c.term, 'leader-completeness', () => {
-        return `leader ${id} of term ${term} has term ${t} at committed ${i}@${c.term}`;
+      check(t === c, 'leader-completeness', () => {
+        return `leader ${id} of term ${term} has term ${t} at committed ${i}@${c}`;
       });
     }
   }
@@ -187,6 +191,21 @@ export class SafetyChecker {
       }
       prev = e.term;
     }
+  }
+
+  /**
+   * Node `id` holds the entry of term `term` at `index` at or below its commit index: that
+   * entry is committed, and no node may ever commit another one there.
+   */
+  observeCommittedTerm(id: number, index: number, term: number): void {
+    const known = this.committedTerms[index];
+    if (known === undefined) {
+      this.committedTerms[index] = term;
+      return;
+    }
+    check(known === term, 'state-machine-safety', () => {
+      return `node ${id} committed ${index}@${term}, another node ${index}@${known}`;
+    });
   }
 
   /** Node `id` persisted `hs`: the durable term and commit never go back, crashes included. */
@@ -243,6 +262,7 @@ export class SafetyChecker {
       return `node ${id} applied ${e.index} above its commit ${n.commit}`;
     });
     n.applied = e.index;
+    this.observeCommittedTerm(id, e.index, e.term);
     const c = this.committed[e.index];
     if (c === undefined) {
       this.committed[e.index] = e;

@@ -336,7 +336,10 @@ export class Cluster {
       node.start();
       return [node];
     }
-    const node = up[this.prng.nextInt(up.length)];
+    // Half the crashes hit the leader: losing it mid-replication is what tests elections.
+    const leader = this.leader();
+    const node =
+      leader !== undefined && this.prng.chance(0.5) ? leader : up[this.prng.nextInt(up.length)];
     if (node === undefined) return [];
     this.stats.crashes++;
     node.crash(this.prng.chance(0.5));

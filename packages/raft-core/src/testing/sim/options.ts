@@ -84,7 +84,9 @@ function drawWeights(prng: Prng): SimWeights {
     confChange: maybe(1 + prng.nextInt(2)),
     transfer: maybe(1),
     readIndex: maybe(1 + prng.nextInt(4)),
-    crash: maybe(1),
+    // Crash-heavy runs stack up leaders of successive terms with divergent logs (Raft paper
+    // figure 8), the histories that catch commit-rule bugs.
+    crash: maybe(pick(prng, [1, 1, 4, 8])),
     partition: maybe(1),
     heal: 1 + prng.nextInt(3),
   };

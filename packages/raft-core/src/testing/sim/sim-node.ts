@@ -66,6 +66,8 @@ export class SimNode {
   sm = SimStateMachine.empty();
   confState: ConfState;
   softState: SoftState = followerSoftState;
+  // The highest commit index whose entries were reported to the checker.
+  private commitReported = 0;
   readonly stats: SimNodeStats = { readies: 0, snapshotsTaken: 0, snapshotsRestored: 0 };
 
   constructor(
@@ -151,11 +153,22 @@ export class SimNode {
     if (rd.hardState !== undefined) {
       this.storage.setHardState(rd.hardState);
       checker.observePersisted(this.id, rd.hardState);
+      this.reportCommitted(rd.hardState.commit);
     }
     if (this.softState.raftState === 'StateLeader') {
       const term = this.storage.initialState().hardState.term;
       checker.observeLeader(this.id, term, this.storage);
     }
+  }
+
+  // Reports the terms of the durable entries the commit index newly covers.
+  private reportCommitted(commit: number): void {
+    const lo = Math.max(this.commitReported + 1, this.storage.firstIndex());
+    const hi = Math.min(commit, this.storage.lastIndex());
+    for (let i = lo; i <= hi; i++) {
+      this.ctx.checker.observeCommittedTerm(this.id, i, this.storage.term(i));
+    }
+    this.commitReported = Math.max(this.commitReported, commit);
   }
 
   private appendDurably(entries: readonly Entry[]): void {
