@@ -1,12 +1,21 @@
 // Goal: RawNode end to end in a small in-memory cluster: election, replication, proposals,
 // the public error codes, and the Ready contract (handed-out data is never mutated).
 import { describe, expect, it } from 'vitest';
-import { isRaftError } from './errors.js';
+import { isRaftError, StorageError } from './errors.js';
 import { RawNode } from './raw-node.js';
 import { InteractionEnv } from './testing/interaction-env.js';
 import { MemoryStorage } from './testing/memory-storage.js';
 import { createPrng } from './testing/prng.js';
-import type { ConfState, Message } from './types.js';
+import type { ConfState, Message, Snapshot } from './types.js';
+
+/** A real MemoryStorage whose snapshot is not ready until `ready` is set. */
+class SlowSnapshotStorage extends MemoryStorage {
+  ready = false;
+  override snapshot(): Snapshot {
+    if (!this.ready) throw new StorageError({ code: 'SNAPSHOT_TEMPORARILY_UNAVAILABLE' });
+    return super.snapshot();
+  }
+}
 
 const voters = (...ids: number[]): ConfState => ({
   voters: ids,
@@ -137,5 +146,33 @@ describe('RawNode', () => {
     n.node.propose(enc('z'));
     env.stabilize();
     expect(JSON.stringify(rd)).toBe(frozen);
+  });
+
+  it('waits for a snapshot that is SNAPSHOT_TEMPORARILY_UNAVAILABLE, then sends it', () => {
+    const env = new InteractionEnv();
+    env.addNodes([1, 2, 3], voters(1, 2, 3));
+    const leader = env.get(1);
+    const storage = new SlowSnapshotStorage({ confState: voters(1, 2, 3) });
+    leader.storage = storage;
+    env.restart(1);
+    leader.node.campaign();
+    env.stabilize();
+    leader.node.propose(enc('a'));
+    env.stabilize([1, 2]);
+    env.queue = env.queue.filter((m) => m.to !== 3);
+    storage.createSnapshot(2, voters(1, 2, 3), enc('snap'));
+    storage.compact(2);
+    leader.node.reportUnreachable(3);
+    const round = (): void => {
+      for (let i = 0; i < 3; i++) leader.node.tick();
+      env.stabilize();
+    };
+    round();
+    expect(env.get(3).storage.snapshot().metadata.index).toBe(0);
+    expect(env.get(3).node.status().hardState.commit).toBe(1);
+    storage.ready = true;
+    round();
+    expect(env.get(3).storage.snapshot().metadata.index).toBe(2);
+    expect(env.get(3).node.status().hardState.commit).toBe(2);
   });
 });
