@@ -8,7 +8,10 @@ function refusal(config: ServerConfig): string {
   try {
     resolveConfig(config);
   } catch (e) {
-    if (isEmbedError(e, 'INVALID_CONFIG')) return e.message;
+    if (isEmbedError(e, 'INVALID_CONFIG')) {
+      expect(e.message).toContain(`config ${e.field ?? 'no field'}:`);
+      return e.message;
+    }
     throw e;
   }
   return 'accepted';

@@ -75,7 +75,11 @@ export interface ResolvedConfig extends Required<
 }
 
 function invalid(field: string, rule: string): never {
-  throw new EmbedError({ code: 'INVALID_CONFIG', message: `invalid config ${field}: ${rule}` });
+  throw new EmbedError({
+    code: 'INVALID_CONFIG',
+    message: `invalid config ${field}: ${rule}`,
+    field,
+  });
 }
 
 function positiveInt(field: string, value: number): number {

@@ -19,9 +19,12 @@ export type EmbedErrorCode = keyof typeof embedErrorCodes;
 export class EmbedError extends Error {
   override readonly name = 'EmbedError';
   readonly code: EmbedErrorCode;
-  constructor(opts: { code: EmbedErrorCode; message?: string; cause?: unknown }) {
+  /** For `INVALID_CONFIG`: the `ServerConfig` field at fault, so callers can name their own flag. */
+  readonly field?: string;
+  constructor(opts: { code: EmbedErrorCode; message?: string; cause?: unknown; field?: string }) {
     super(opts.message ?? opts.code, { cause: opts.cause });
     this.code = opts.code;
+    if (opts.field !== undefined) this.field = opts.field;
   }
 }
 

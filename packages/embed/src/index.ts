@@ -1,4 +1,19 @@
 // embed: the whole public API. Whatever is not exported here is internal.
+export {
+  defaultClientUrl,
+  defaultClusterToken,
+  defaultElectionMs,
+  defaultMaxLearners,
+  defaultMaxRequestBytes,
+  defaultMaxTxnOps,
+  defaultName,
+  defaultPeerUrl,
+  defaultQuotaBackendBytes,
+  defaultSnapshotCatchUpEntries,
+  defaultSnapshotCount,
+  defaultTickMs,
+  electionMsMax,
+} from './config-defaults.js';
 export { parseInitialCluster, resolveConfig } from './config.js';
 export type { AutoCompaction, Logger, ResolvedConfig, ServerConfig, TlsConfig } from './config.js';
 export { EmbedError, embedErrorCodes, isEmbedError } from './errors.js';
