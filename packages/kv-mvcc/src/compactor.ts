@@ -66,6 +66,8 @@ export function compactBatch(t: Tables): boolean {
     }
     if (next === undefined) {
       putMetaNumber(t, metaKeys.physicalCompactRev, at);
+      // The cursor goes with the work, so finished stores hold equal meta rows.
+      t.meta.removeSync(metaKeys.compactCursor);
       return false;
     }
     t.meta.putSync(metaKeys.compactCursor, next);

@@ -116,7 +116,7 @@ describe('quota', () => {
     t.store.checkQuota({ put: { key: enc('b'), value: enc('1') } });
     const small = openTestStore({ quotaBackendBytes: 4096 });
     try {
-      expect(() => small.store.checkQuota({ leaseGrant: { TTL: 1 } })).toThrow(/space/);
+      expect(() => { small.store.checkQuota({ leaseGrant: { TTL: 1 } }); }).toThrow(/space/);
       small.store.checkQuota({ deleteRange: { key: enc('a') } });
     } finally {
       await small.dispose();

@@ -21,8 +21,9 @@ afterEach(async () => {
 async function codeOf(f: () => unknown): Promise<string> {
   try {
     const r = await f();
-    if (Array.isArray(r) && r[0] !== undefined && 'error' in r[0]) {
-      const e: unknown = r[0].error;
+    const first: unknown = Array.isArray(r) ? r[0] : undefined;
+    if (typeof first === 'object' && first !== null && 'error' in first) {
+      const e: unknown = first.error;
       return isMvccError(e) ? e.code : 'not an MvccError';
     }
     return 'no error';
