@@ -44,9 +44,13 @@ const noEntries: readonly Entry[] = [];
 
 /** A batch's working state over the durable state; see the file comment. */
 export class LogPlan {
+  /** The working log start; see `LogState.start`. */
   start: LogStart;
+  /** The working last index. Invariant: `lastIndex >= start.index`. */
   lastIndex: number;
+  /** The working HardState. */
   hardState: HardState;
+  /** The working snapshot. */
   snapshot: Snapshot;
   /**
    * Entries written by this batch: one contiguous run `[runLo, runLo + run.length)`.
@@ -55,9 +59,13 @@ export class LogPlan {
    * one run up to the end of the log). Entries before the run are durable and unchanged.
    */
   run: Entry[] = [];
+  /** The index of `run[0]`; 0 when the run is empty. */
   runLo = 0;
+  /** Whether a write of this batch set the HardState (it is then stored). */
   hardStateChanged = false;
+  /** Whether a write of this batch set the snapshot (it is then stored). */
   snapshotChanged = false;
+  /** Whether a write of this batch moved the log start (the range record is then stored). */
   startChanged = false;
 
   constructor(
