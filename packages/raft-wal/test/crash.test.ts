@@ -132,6 +132,6 @@ describe('RaftLog under kill -9', () => {
       }
       expect(total).toBeGreaterThanOrEqual(kills);
     },
-    15_000 + kills * 4_000,
+    30_000 + kills * 8_000,
   );
 });
