@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createEtcdGrpcServer } from '../src/index.js';
-import { MemoryBackend } from '../test/memory-backend.js';
+import { StoreBackend } from '../test/store-backend.js';
 import { decodePut, encodePutResponse } from './handwritten-put.js';
 
 const mode = process.argv[2] ?? 'trivial';
-const backend = new MemoryBackend();
+const backend = await StoreBackend.open();
 const identity = (b: Buffer): Buffer => b;
 
 function rawService(name: string, method: string): grpc.ServiceDefinition {

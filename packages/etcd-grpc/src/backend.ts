@@ -12,10 +12,8 @@ import type {
   CompactionResponse,
   DeleteRangeRequest,
   DeleteRangeResponse,
-  Event,
   HashKVRequest,
   HashKVResponse,
-  KeyValue,
   LeaseGrantRequest,
   LeaseGrantResponse,
   LeaseKeepAliveRequest,
@@ -31,6 +29,9 @@ import type {
   RangeResponse,
   TxnRequest,
   TxnResponse,
+  WatchCreateRequest,
+  WatchHandle,
+  WatchResponse,
 } from '@keel/kv-mvcc';
 
 /**
@@ -42,44 +43,6 @@ export interface ResponseHeaderInfo {
   readonly memberId: number;
   readonly revision: number;
   readonly raftTerm: number;
-}
-
-/** A watch as the backend sees it: one key or range, from a start revision. */
-export interface BackendWatchRequest {
-  readonly key: Uint8Array;
-  /** Empty: the key alone. `[0]`: every key >= key. Otherwise the half-open range end. */
-  readonly rangeEnd: Uint8Array;
-  /** The first revision to report; 0 means "from the next change". */
-  readonly startRevision: number;
-  readonly prevKv: boolean;
-}
-
-/** Where a backend watch delivers what happens. */
-export interface BackendWatchSink {
-  /**
-   * Events of one or more revisions, in revision order, never repeated. `revision` is the store
-   * revision the batch brings the watcher up to.
-   */
-  onEvents(events: readonly Event[], revision: number): void;
-  /**
-   * The watch can no longer go on: `compactRevision` > 0 when its start revision (or the point
-   * it fell behind to) was compacted. No call follows this one.
-   */
-  onCanceled(reason: { compactRevision: number; message: string }): void;
-}
-
-/** A running backend watch. */
-export interface BackendWatch {
-  /** Stops delivery at once; idempotent. */
-  cancel(): void;
-}
-
-/** A lease's state as LeaseTimeToLive reports it; ttlSeconds is -1 once expired. */
-export interface LeaseInfo {
-  readonly id: number;
-  readonly ttlSeconds: number;
-  readonly grantedTtlSeconds: number;
-  readonly keys: readonly Uint8Array[];
 }
 
 /** One member of the cluster (etcdserverpb.Member). */
@@ -126,12 +89,15 @@ export interface EtcdKvBackend {
   /** Compacts revisions below `revision`; `physical` waits until the space is reclaimed. */
   compact(req: CompactionRequest): Promise<CompactionResponse>;
   /**
-   * Starts a watch. Contract: every event up to the revision `header()` reports has been handed
-   * to the sinks of synced watchers before `header()` reports it, so a progress notification
-   * carrying that revision is truthful. A compacted start revision is reported through
-   * `onCanceled` with `compactRevision` set.
+   * Starts a watch with kv-mvcc's semantics (MvccStore.watch): `onResponse` gets the `created`
+   * response synchronously, then events in revision order (filters and prevKv applied), progress
+   * notifications when asked through the handle, and a final `canceled` response with
+   * `compactRevision` when the start revision was compacted. `watchId` in the request is left
+   * unset: watch IDs are per gRPC stream and this package assigns them. `pause`/`resume` on the
+   * handle are used for flow control when a client reads slowly.
+   * @throws MvccError EMPTY_KEY, INVALID_ARGUMENT
    */
-  watch(req: BackendWatchRequest, sink: BackendWatchSink): BackendWatch;
+  watch(req: WatchCreateRequest, onResponse: (r: WatchResponse) => void): WatchHandle;
 }
 
 /** The lease part of the backend (etcd's Lease service). */
@@ -169,6 +135,7 @@ export interface EtcdMaintenanceBackend {
   hashKv(req: HashKVRequest): Promise<HashKVResponse>;
   /** A hash of the whole store (etcd's Hash, meant for tests). */
   hash(): Promise<{ hash: number }>;
+  /** GET lists the raised alarms; ACTIVATE and DEACTIVATE answer with the alarm changed, as etcd. */
   alarm(req: AlarmRequest): Promise<AlarmResponse>;
   defragment(): Promise<void>;
   /** A consistent copy of the store at the current revision. */
@@ -188,6 +155,3 @@ export interface EtcdBackend
   /** The leader's member ID, 0 when none is known. Honours the `hasleader` metadata. */
   leaderId(): number;
 }
-
-/** Re-exported so a backend implementation can name the pieces it handles. */
-export type { KeyValue, Event };

@@ -3,15 +3,11 @@ export { createEtcdGrpcServer, watchProgressNotifyMsDefault } from './server.js'
 export type { EtcdGrpcServer, EtcdGrpcServerOptions } from './server.js';
 export type {
   BackendSnapshot,
-  BackendWatch,
-  BackendWatchRequest,
-  BackendWatchSink,
   EtcdBackend,
   EtcdClusterBackend,
   EtcdKvBackend,
   EtcdLeaseBackend,
   EtcdMaintenanceBackend,
-  LeaseInfo,
   MemberInfo,
   MemberStatus,
   ResponseHeaderInfo,

@@ -7,7 +7,7 @@ import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEtcdGrpcServer, isEtcdGrpcError } from '../src/index.js';
 import { messageType } from '../src/proto.js';
-import { MemoryBackend } from './memory-backend.js';
+import { StoreBackend } from './store-backend.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 const maxRequestBytes = 4096;
@@ -19,9 +19,9 @@ beforeAll(async () => {
   client = new Client(t.endpoint, credentials.createInsecure());
 });
 
-afterAll(() => {
+afterAll(async () => {
   client.close();
-  t.close();
+  await t.close();
 });
 
 function encode(type: string, obj: Record<string, unknown>): Buffer {
@@ -92,7 +92,7 @@ describe("etcd's request checks", () => {
       encode('etcdserverpb.TxnRequest', { success }),
     );
     expect(err?.details).toBe('etcdserver: too many operations in txn request');
-    expect(t.backend.kv.range({ key: Buffer.from('k0') }).count).toBe(0);
+    expect(t.backend.store.range({ key: Buffer.from('k0') }).count).toBe(0);
   });
 
   it('refuses an int64 beyond 2^53-1 with INVALID_ARGUMENT and writes nothing', async () => {
@@ -103,7 +103,7 @@ describe("etcd's request checks", () => {
     const { err } = await call('/etcdserverpb.KV/Put', bytes);
     expect(err?.code).toBe(status.INVALID_ARGUMENT);
     expect(err?.details).toMatch(/lease is beyond/);
-    expect(t.backend.kv.range({ key: Buffer.from('l') }).count).toBe(0);
+    expect(t.backend.store.range({ key: Buffer.from('l') }).count).toBe(0);
   });
 });
 
@@ -188,7 +188,7 @@ describe('hasleader', () => {
       expect(free).toBeNull();
     } finally {
       c.close();
-      s.close();
+      await s.close();
     }
   });
 });
@@ -221,13 +221,13 @@ describe('health', () => {
     expect(await check(t.endpoint, 'no.Such')).toBe(status.NOT_FOUND);
     const s = await startTestServer({ leaderId: 0 });
     expect(await check(s.endpoint, '')).toBe('NOT_SERVING');
-    s.close();
+    await s.close();
   });
 });
 
 describe('createEtcdGrpcServer', () => {
-  it('refuses out-of-range options with INVALID_CONFIG', () => {
-    const backend = new MemoryBackend();
+  it('refuses out-of-range options with INVALID_CONFIG', async () => {
+    const backend = await StoreBackend.open();
     for (const opts of [
       { maxRequestBytes: 0 },
       { maxTxnOps: -1 },
@@ -241,6 +241,6 @@ describe('createEtcdGrpcServer', () => {
       }
       expect(isEtcdGrpcError(caught, 'INVALID_CONFIG'), JSON.stringify(opts)).toBe(true);
     }
-    backend.close();
+    await backend.close();
   });
 });

@@ -14,9 +14,9 @@ beforeAll(async () => {
   client = new Etcd3({ hosts: t.endpoint, dialTimeout: 3000 });
 });
 
-afterAll(() => {
+afterAll(async () => {
   client.close();
-  t.close();
+  await t.close();
 });
 
 /** Resolves with the first `count` values of `events` emitted by `emitter`, or fails in 5 s. */
@@ -89,10 +89,10 @@ describe('etcd3 watch', () => {
 
   it('reports a compacted start revision, and watching from the compaction point resumes', async () => {
     await client.put('wc/k').value('1');
-    const old = t.backend.kv.revision;
+    const old = t.backend.store.revision;
     await client.put('wc/k').value('2');
     await client.put('wc/k').value('3');
-    const compactAt = t.backend.kv.revision - 1;
+    const compactAt = t.backend.store.revision - 1;
     await t.backend.compact({ revision: compactAt });
     const stale = await client.watch().key('wc/k').startRevision(String(old)).create();
     const [err] = await collect<Error>(stale, 'error', 1);

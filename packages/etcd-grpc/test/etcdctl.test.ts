@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  t.close();
+  await t.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -57,7 +57,7 @@ describe('etcdctl put and get', () => {
     expect(json.header).toEqual({
       cluster_id: t.backend.clusterId,
       member_id: t.backend.memberId,
-      revision: t.backend.kv.revision,
+      revision: t.backend.store.revision,
       raft_term: 2,
     });
     expect(json.count).toBe(3);
@@ -98,7 +98,7 @@ describe('etcdctl txn', () => {
 
 describe('etcdctl watch', () => {
   it('replays from --rev over a prefix with --prev-kv, deletes included', async () => {
-    const start = t.backend.kv.revision + 1;
+    const start = t.backend.store.revision + 1;
     await ok(['put', 'w/a', '1']);
     await ok(['put', 'w/a', '2']);
     await ok(['del', 'w/a']);
@@ -113,9 +113,9 @@ describe('etcdctl watch', () => {
 
   it('reports a compacted start revision', async () => {
     await ok(['put', 'wc/a', '1']);
-    const old = t.backend.kv.revision;
+    const old = t.backend.store.revision;
     await ok(['put', 'wc/a', '2']);
-    await ok(['compaction', String(t.backend.kv.revision)]);
+    await ok(['compaction', String(t.backend.store.revision)]);
     const out = await etcdctlUntil(t.endpoint, ['watch', 'wc/a', `--rev=${old}`], 'canceled');
     expect(out).toContain('etcdserver: mvcc: required revision has been compacted');
   });
@@ -149,7 +149,7 @@ describe('etcdctl lease', () => {
 describe('etcdctl compaction and revisions', () => {
   it("answers compacted and future revisions with etcd's errors", async () => {
     await ok(['put', 'c/k', '1']);
-    const old = t.backend.kv.revision;
+    const old = t.backend.store.revision;
     await ok(['put', 'c/k', '2']);
     expect(await ok(['compaction', String(old + 1)])).toBe(`compacted revision ${old + 1}\n`);
     const compacted = await ctl(['get', 'c/k', `--rev=${old}`]);
@@ -157,7 +157,7 @@ describe('etcdctl compaction and revisions', () => {
     expect(compacted.stderr).toContain(
       'Error: etcdserver: mvcc: required revision has been compacted',
     );
-    const future = await ctl(['get', 'c/k', `--rev=${t.backend.kv.revision + 100}`]);
+    const future = await ctl(['get', 'c/k', `--rev=${t.backend.store.revision + 100}`]);
     expect(future.stderr).toContain(
       'Error: etcdserver: mvcc: required revision is a future revision',
     );
@@ -179,7 +179,7 @@ describe('etcdctl endpoint, member, alarm and maintenance commands', () => {
     const hashkv = JSON.parse(await ok(['endpoint', 'hashkv', '-w', 'json'])) as {
       HashKV: { hash: number; compact_revision: number };
     }[];
-    expect(hashkv[0]?.HashKV.hash).toBe(t.backend.kv.hash(t.backend.kv.revision));
+    expect(hashkv[0]?.HashKV.hash).toBe(t.backend.store.hashKV({}).hash);
   });
 
   it('lists members and moves leadership to a member', async () => {

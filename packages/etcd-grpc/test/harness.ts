@@ -1,4 +1,4 @@
-// Test harness: a real etcd API server on 127.0.0.1 (port 0) over the in-memory test backend,
+// Test harness: a real etcd API server on 127.0.0.1 (port 0) over a kv-mvcc store backend,
 // and a runner for Debian's etcdctl 3.4 with explicit time limits.
 import { execFile, spawn } from 'node:child_process';
 import {
@@ -6,30 +6,30 @@ import {
   type EtcdGrpcServer,
   type EtcdGrpcServerOptions,
 } from '../src/index.js';
-import { MemoryBackend } from './memory-backend.js';
+import { StoreBackend } from './store-backend.js';
 
 /** A running server and its backend. */
 export interface TestServer {
-  readonly backend: MemoryBackend;
+  readonly backend: StoreBackend;
   readonly server: EtcdGrpcServer;
   readonly endpoint: string;
-  close(): void;
+  close(): Promise<void>;
 }
 
-/** Starts a server over a fresh MemoryBackend on 127.0.0.1 and a free port. */
+/** Starts a server over a fresh store backend on 127.0.0.1 and a free port. */
 export async function startTestServer(
   opts: Omit<EtcdGrpcServerOptions, 'backend'> & { leaderId?: number } = {},
 ): Promise<TestServer> {
-  const backend = new MemoryBackend(opts.leaderId === undefined ? {} : { leaderId: opts.leaderId });
+  const backend = await StoreBackend.open({ leaderId: opts.leaderId });
   const server = createEtcdGrpcServer({ ...opts, backend });
   const port = await server.listen('127.0.0.1', 0);
   return {
     backend,
     server,
     endpoint: `127.0.0.1:${port}`,
-    close: () => {
+    close: async () => {
       server.close();
-      backend.close();
+      await backend.close();
     },
   };
 }

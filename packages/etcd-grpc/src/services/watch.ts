@@ -1,10 +1,11 @@
-// etcd's Watch service: one bidirectional stream carries many watchers. Each create is answered
-// with a `created` response before any of its events; events go out in revision order with the
-// revision they bring the watcher to; a watcher whose history was compacted is canceled with
-// compact_revision set, which etcd's clients turn into ErrCompacted. Memory per stream is
-// bounded by watchesPerStreamMax and watchStreamPendingBytesMax.
+// etcd's Watch service: one bidirectional stream carries many watchers, each a backend watch
+// (kv-mvcc's semantics) under a watch ID local to the stream, as etcd numbers them. Flow
+// control follows etcd's slow-watcher handling: when the client stops reading (grpc-js's write
+// buffer is full) every watcher of the stream is paused, and the backend buffers or later
+// re-reads history, so no event is lost and memory stays bounded; watchStreamPendingBytesMax is
+// a last bound for responses that still arrive while paused.
 import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { BackendWatch, Event } from '../backend.js';
+import type { Event, WatchFilter, WatchHandle, WatchResponse } from '@keel/kv-mvcc';
 import { encodeKeyValue, headerOf } from '../codec-kv.js';
 import { duplex, malformedStatus, toStatusObject, type Inbound } from '../grpc-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
@@ -31,26 +32,21 @@ interface PbWatchRequest {
   progressRequest?: object | null;
 }
 
-const FILTER_NOPUT = 0;
-const FILTER_NODELETE = 1;
+const filterNames: readonly WatchFilter[] = ['NOPUT', 'NODELETE'];
 /** etcd's watch ID for responses that belong to no single watcher. */
 const invalidWatchId = -1;
-/** A rough per-event overhead in bytes (revisions, tags, lengths) for size estimates. */
-const eventOverheadBytes = 64;
+/** A rough per-response and per-event overhead in bytes, for size estimates. */
+const overheadBytes = 64;
 
 interface Watcher {
-  readonly handle: BackendWatch;
-  readonly noPut: boolean;
-  readonly noDelete: boolean;
+  handle: WatchHandle | undefined;
   readonly fragment: boolean;
   readonly progressNotify: boolean;
-  /** Set when events were sent since the last progress tick. */
-  sentSinceTick: boolean;
 }
 
 function eventBytes(e: Event): number {
   const prev = e.prevKv === undefined ? 0 : e.prevKv.key.length + e.prevKv.value.length;
-  return e.kv.key.length + e.kv.value.length + prev + eventOverheadBytes;
+  return e.kv.key.length + e.kv.value.length + prev + overheadBytes;
 }
 
 function encodeEvent(e: Event): object {
@@ -60,8 +56,8 @@ function encodeEvent(e: Event): object {
 }
 
 /**
- * Splits `events` into batches of at most `limitBytes` (at least one event each), as etcd
- * fragments a large watch response when the watcher asked for it.
+ * Splits `events` into batches of about `limitBytes` at most (at least one event each), as etcd
+ * fragments a large watch response for a watcher that asked for it.
  */
 export function fragmentEvents(events: readonly Event[], limitBytes: number): Event[][] {
   const batches: Event[][] = [];
@@ -86,10 +82,11 @@ class WatchSession {
   readonly #ctx: ServiceContext;
   readonly #call: ServerDuplexStream<Inbound<PbWatchRequest>, object>;
   readonly #watchers = new Map<number, Watcher>();
+  readonly #timer: NodeJS.Timeout;
   #nextId = 0;
   #pendingBytes = 0;
+  #paused = false;
   #closed = false;
-  readonly #timer: NodeJS.Timeout;
 
   constructor(ctx: ServiceContext, call: ServerDuplexStream<Inbound<PbWatchRequest>, object>) {
     this.#ctx = ctx;
@@ -101,15 +98,14 @@ class WatchSession {
     call.on('data', (inbound: Inbound<PbWatchRequest>) => {
       this.#handle(inbound);
     });
-    call.on('end', () => {
-      this.#close(undefined);
+    call.on('drain', () => {
+      this.#setPaused(false);
     });
-    call.on('cancelled', () => {
-      this.#close(undefined);
-    });
-    call.on('error', () => {
-      this.#close(undefined);
-    });
+    for (const event of ['end', 'cancelled', 'error']) {
+      call.on(event, () => {
+        this.#close(undefined);
+      });
+    }
   }
 
   #handle(inbound: Inbound<PbWatchRequest>): void {
@@ -129,21 +125,28 @@ class WatchSession {
     }
   }
 
-  #header(revision?: number): object {
-    return headerOf(this.#ctx.backend, revision);
-  }
-
   #send(msg: object, sizeBytes: number): void {
     if (this.#closed) return;
     this.#pendingBytes += sizeBytes;
     if (this.#pendingBytes > watchStreamPendingBytesMax) {
-      // The client reads too slowly: end the stream; its watchers resume from their revision.
+      // Still growing while paused: end the stream; etcd's clients re-create their watchers from
+      // the last revision they saw, so nothing is lost.
       this.#close(toStatusObject(etcdStatuses.tooManyRequests));
       return;
     }
-    this.#call.write(msg, () => {
+    const flushed = this.#call.write(msg, () => {
       this.#pendingBytes -= sizeBytes;
     });
+    if (!flushed) this.#setPaused(true);
+  }
+
+  #setPaused(paused: boolean): void {
+    if (this.#paused === paused || this.#closed) return;
+    this.#paused = paused;
+    for (const w of this.#watchers.values()) {
+      if (paused) w.handle?.pause();
+      else w.handle?.resume();
+    }
   }
 
   #allocateId(requested: number): number | undefined {
@@ -153,8 +156,8 @@ class WatchSession {
   }
 
   #refuseCreate(reason: string): void {
-    const msg = { header: this.#header(), watchId: invalidWatchId, created: true, canceled: true };
-    this.#send({ ...msg, cancelReason: reason }, reason.length + eventOverheadBytes);
+    const msg = { header: headerOf(this.#ctx.backend), watchId: invalidWatchId, created: true };
+    this.#send({ ...msg, canceled: true, cancelReason: reason }, reason.length + overheadBytes);
   }
 
   #create(pb: PbWatchCreate): void {
@@ -170,51 +173,53 @@ class WatchSession {
       );
       return;
     }
-    // The created response goes first: the backend may deliver history synchronously.
-    this.#send({ header: this.#header(), watchId: id, created: true }, eventOverheadBytes);
-    const placeholder: BackendWatch = { cancel: () => undefined };
+    // Registered before the backend call: the created response arrives synchronously inside it.
     const watcher: Watcher = {
-      handle: placeholder,
-      noPut: pb.filters.includes(FILTER_NOPUT),
-      noDelete: pb.filters.includes(FILTER_NODELETE),
+      handle: undefined,
       fragment: pb.fragment,
       progressNotify: pb.progressNotify,
-      sentSinceTick: false,
     };
     this.#watchers.set(id, watcher);
-    const handle = this.#ctx.backend.watch(
-      { key: pb.key, rangeEnd: pb.rangeEnd, startRevision, prevKv: pb.prevKv },
-      {
-        onEvents: (events, revision) => {
-          this.#deliver(id, events, revision);
+    const filters = pb.filters.map((f) => filterNames[f]).filter((f) => f !== undefined);
+    try {
+      watcher.handle = this.#ctx.backend.watch(
+        { key: pb.key, rangeEnd: pb.rangeEnd, startRevision, prevKv: pb.prevKv, filters },
+        (r) => {
+          this.#onResponse(id, r);
         },
-        onCanceled: ({ compactRevision, message }) => {
-          if (this.#watchers.delete(id)) this.#sendCanceled(id, compactRevision, message);
-        },
-      },
-    );
-    if (this.#watchers.get(id) === watcher) this.#watchers.set(id, { ...watcher, handle });
-    else handle.cancel();
+      );
+    } catch (e) {
+      this.#watchers.delete(id);
+      this.#refuseCreate(toEtcdStatus(e).details);
+      return;
+    }
+    if (this.#paused) watcher.handle.pause();
+    if (this.#watchers.get(id) !== watcher) watcher.handle.cancel();
   }
 
-  #deliver(id: number, events: readonly Event[], revision: number): void {
+  #onResponse(id: number, r: WatchResponse): void {
     const w = this.#watchers.get(id);
     if (w === undefined) return;
-    const kept = events.filter((e) => !(e.type === 'PUT' ? w.noPut : w.noDelete));
-    if (kept.length === 0) return;
-    w.sentSinceTick = true;
-    const batches = w.fragment ? fragmentEvents(kept, this.#ctx.maxRequestBytes) : [kept];
-    const header = this.#header(revision);
+    if (r.canceled) this.#watchers.delete(id);
+    const header = headerOf(this.#ctx.backend, r.revision);
+    const base = { header, watchId: id, created: r.created, canceled: r.canceled };
+    // etcd leaves the reason empty for a compacted watch (its Go client reads compactRevision);
+    // clients that only show the reason, like the etcd3 npm package, get etcd's description.
+    const reason =
+      r.compactRevision > 0 && r.cancelReason === ''
+        ? etcdStatuses.compacted.details
+        : r.cancelReason;
+    const status = { compactRevision: r.compactRevision, cancelReason: reason };
+    if (r.events.length === 0) {
+      this.#send({ ...base, ...status }, overheadBytes + reason.length);
+      return;
+    }
+    const batches = w.fragment ? fragmentEvents(r.events, this.#ctx.maxRequestBytes) : [r.events];
     batches.forEach((batch, i) => {
       const fragment = i < batches.length - 1;
-      const size = batch.reduce((n, e) => n + eventBytes(e), eventOverheadBytes);
-      this.#send({ header, watchId: id, events: batch.map(encodeEvent), fragment }, size);
+      const size = batch.reduce((n, e) => n + eventBytes(e), overheadBytes);
+      this.#send({ ...base, ...status, events: batch.map(encodeEvent), fragment }, size);
     });
-  }
-
-  #sendCanceled(id: number, compactRevision: number, reason: string): void {
-    const msg = { header: this.#header(), watchId: id, canceled: true, compactRevision };
-    this.#send({ ...msg, cancelReason: reason }, reason.length + eventOverheadBytes);
   }
 
   #cancel(id: number): void {
@@ -222,21 +227,22 @@ class WatchSession {
     // etcd ignores a cancel for a watch ID the stream does not hold.
     if (w === undefined) return;
     this.#watchers.delete(id);
-    w.handle.cancel();
-    this.#send({ header: this.#header(), watchId: id, canceled: true }, eventOverheadBytes);
+    w.handle?.cancel();
+    const header = headerOf(this.#ctx.backend);
+    this.#send({ header, watchId: id, canceled: true }, overheadBytes);
   }
 
+  /** etcd's WatchProgressRequest: every watcher that is up to date reports its revision. */
   #progressAll(): void {
-    this.#send({ header: this.#header(), watchId: invalidWatchId }, eventOverheadBytes);
+    if (this.#watchers.size === 0) {
+      this.#send({ header: headerOf(this.#ctx.backend), watchId: invalidWatchId }, overheadBytes);
+      return;
+    }
+    for (const w of this.#watchers.values()) w.handle?.requestProgress();
   }
 
   #progressTick(): void {
-    for (const [id, w] of this.#watchers) {
-      if (w.progressNotify && !w.sentSinceTick) {
-        this.#send({ header: this.#header(), watchId: id }, eventOverheadBytes);
-      }
-      w.sentSinceTick = false;
-    }
+    for (const w of this.#watchers.values()) if (w.progressNotify) w.handle?.requestProgress();
   }
 
   /** Cancels every watcher and ends the stream, with `status` or OK. Idempotent. */
@@ -244,7 +250,7 @@ class WatchSession {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    for (const w of this.#watchers.values()) w.handle.cancel();
+    for (const w of this.#watchers.values()) w.handle?.cancel();
     this.#watchers.clear();
     if (status === undefined) this.#call.end();
     else this.#call.emit('error', status);
