@@ -43,6 +43,8 @@ describe('ChunkQueue', () => {
     q.fail(err);
     await expect(consumer).rejects.toBe(err);
     expect(q.consumedToEnd).toBe(false);
-    expect(() => { q.push(new Uint8Array(1)); }).toThrow(AssertionError);
+    expect(() => {
+      q.push(new Uint8Array(1));
+    }).toThrow(AssertionError);
   });
 });

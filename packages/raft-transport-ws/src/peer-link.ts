@@ -8,7 +8,7 @@ import { buildFrame, connPurposes, frameKinds } from './codec.js';
 import { frameBytes, startLiveness, type TransportContext } from './context.js';
 import { isTransportError } from './errors.js';
 import { checkWelcome, closeCodes, helloFrame, isRefusalCode } from './handshake.js';
-import { frameHeaderBytes } from './limits.js';
+import { frameHeaderBytes, type TransportLimits } from './limits.js';
 
 type LinkState = 'idle' | 'connecting' | 'open' | 'closed';
 
@@ -20,6 +20,23 @@ export function clientOptions(ctx: TransportContext): WebSocket.ClientOptions {
     handshakeTimeout: ctx.limits.handshakeWaitMs,
     ...(ctx.clientTls ?? {}),
   };
+}
+
+/**
+ * The delay before reconnect attempt `attempt` (0-based): the ceiling doubles from
+ * `reconnectBaseMs` up to `reconnectMaxMs`, and the delay is drawn from [ceiling / 2, ceiling)
+ * (equal jitter), so members restarted together do not dial in step.
+ */
+export function reconnectDelayMs(
+  attempt: number,
+  limits: Pick<TransportLimits, 'reconnectBaseMs' | 'reconnectMaxMs'>,
+  random: () => number,
+): number {
+  const ceilingMs = Math.min(
+    limits.reconnectMaxMs,
+    limits.reconnectBaseMs * 2 ** Math.min(attempt, 30),
+  );
+  return ceilingMs / 2 + random() * (ceilingMs / 2);
 }
 
 /** The outbound half of a peer: see the file comment. */
@@ -251,11 +268,8 @@ export class PeerLink {
   }
 
   private scheduleReconnect(): void {
-    const { reconnectBaseMs, reconnectMaxMs } = this.ctx.limits;
-    const ceilingMs = Math.min(reconnectMaxMs, reconnectBaseMs * 2 ** Math.min(this.attempt, 30));
+    const delayMs = reconnectDelayMs(this.attempt, this.ctx.limits, this.ctx.random);
     this.attempt++;
-    // Equal jitter: half fixed, half random, so peers restarted together do not dial in step.
-    const delayMs = ceilingMs / 2 + this.ctx.random() * (ceilingMs / 2);
     this.reconnectTimer = setTimeout(() => {
       this.connect();
     }, delayMs);

@@ -5,6 +5,7 @@
 // a valid marker frame shows whether the connection survived. numRuns is bounded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { WebSocket } from 'ws';
 import { assertValidMessage, messageTypes, localMessageTypes, type Message } from '@keel/raft-core';
 import { buildFrame, encodeMessage, frameKinds } from '../src/codec.js';
 import { closeCodes } from '../src/index.js';
@@ -98,6 +99,24 @@ describe('decoding untrusted frames', () => {
     // Whatever got through was valid by raft-core's own check.
     for (const m of a.received) assertValidMessage(m);
     expect(a.transport.stats().decodeFailures).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('survives random bytes in place of the hello', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 200 }), async (bytes) => {
+        const ws = new WebSocket(a.url);
+        const code = await new Promise<number>((resolve) => {
+          ws.on('open', () => {
+            ws.send(Buffer.from(bytes));
+          });
+          ws.on('close', resolve);
+        });
+        // Either a refusal of what decoded as a hello, or DECODE_FAILED: always a close.
+        expect(code).toBeGreaterThanOrEqual(4001);
+        expect(code).toBeLessThanOrEqual(4006);
+      }),
+      { numRuns: 60 },
+    );
   }, 30_000);
 
   it('still serves a well-behaved peer afterwards', async () => {
