@@ -109,7 +109,7 @@ export class UnstableLog {
       this.offsetInProgress = from;
       this.entries = [...ents];
     } else {
-      assert(from < end, `unstable append leaves a gap at ${String(from)}`);
+      if (!(from < end)) assert(false, `unstable append leaves a gap at ${String(from)}`);
       this.entries = this.entries.slice(0, from - this.offset);
       for (const e of ents) this.entries.push(e);
       this.offsetInProgress = Math.min(this.offsetInProgress, from);

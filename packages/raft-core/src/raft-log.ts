@@ -63,24 +63,30 @@ export class RaftLog {
     return this.storage.term(index);
   }
 
-  /** The term at `index`, or 0 when it is compacted or not in the log. */
-  termOr0(index: number): number {
+  /**
+   * The term at `index`, or undefined when it is compacted or not in the log. Checks the range
+   * first: exceptions on this hot path (every new entry is looked up) would be costly.
+   */
+  maybeTerm(index: number): number | undefined {
+    const t = this.unstable.maybeTerm(index);
+    if (t !== undefined) return t;
+    if (index < this.firstIndex() - 1 || index > this.lastIndex()) return undefined;
     try {
-      return this.term(index);
+      return this.storage.term(index);
     } catch (e) {
-      if (isStorageError(e, 'COMPACTED') || isStorageError(e, 'UNAVAILABLE')) return 0;
+      if (isStorageError(e, 'COMPACTED') || isStorageError(e, 'UNAVAILABLE')) return undefined;
       throw e;
     }
   }
 
+  /** The term at `index`, or 0 when it is compacted or not in the log. */
+  termOr0(index: number): number {
+    return this.maybeTerm(index) ?? 0;
+  }
+
   /** Whether the log holds the entry `id` (false when its index is out of range). */
   matchTerm(id: EntryId): boolean {
-    try {
-      return this.term(id.index) === id.term;
-    } catch (e) {
-      if (isStorageError(e, 'COMPACTED') || isStorageError(e, 'UNAVAILABLE')) return false;
-      throw e;
-    }
+    return this.maybeTerm(id.index) === id.term;
   }
 
   /** Raft §5.4.1: whether a log ending at `last` is at least as up to date as ours. */
@@ -99,10 +105,8 @@ export class RaftLog {
     const lastNew = prev.index + entries.length;
     const conflict = this.findConflict(entries);
     if (conflict !== 0) {
-      assert(
-        conflict > this.committed,
-        `conflict at ${String(conflict)} <= commit ${String(this.committed)}`,
-      );
+      if (!(conflict > this.committed))
+        assert(false, `conflict at ${String(conflict)} <= commit ${String(this.committed)}`);
       this.append(entries.slice(conflict - (prev.index + 1)));
     }
     this.commitTo(Math.min(commit, lastNew));
@@ -113,7 +117,8 @@ export class RaftLog {
   append(entries: readonly Entry[]): number {
     const first = entries[0];
     if (first === undefined) return this.lastIndex();
-    assert(first.index - 1 >= this.committed, `append at ${String(first.index)} below commit`);
+    if (!(first.index - 1 >= this.committed))
+      assert(false, `append at ${String(first.index)} below commit`);
     this.unstable.truncateAndAppend(entries);
     return this.lastIndex();
   }
@@ -149,7 +154,7 @@ export class RaftLog {
   /** Raises the commit index; asserts it stays within the log. */
   commitTo(commit: number): void {
     if (commit <= this.committed) return;
-    assert(commit <= this.lastIndex(), `commit ${String(commit)} past last index`);
+    if (!(commit <= this.lastIndex())) assert(false, `commit ${String(commit)} past last index`);
     this.committed = commit;
   }
 
@@ -173,10 +178,8 @@ export class RaftLog {
    * @throws StorageError COMPACTED when `lo` is compacted.
    */
   slice(lo: number, hi: number, maxSizeBytes: number): readonly Entry[] {
-    assert(
-      lo <= hi && hi <= this.lastIndex() + 1,
-      `slice [${String(lo)}, ${String(hi)}) out of range`,
-    );
+    if (!(lo <= hi && hi <= this.lastIndex() + 1))
+      assert(false, `slice [${String(lo)}, ${String(hi)}) out of range`);
     if (lo < this.firstIndex()) throw new StorageError({ code: 'COMPACTED' });
     if (lo === hi) return [];
     const offset = this.unstable.offset;
@@ -224,10 +227,8 @@ export class RaftLog {
 
   /** The application applied up to `index` (`sizeBytes` of the applying budget freed). */
   appliedTo(index: number, sizeBytes: number): void {
-    assert(
-      index <= this.committed && index >= this.applied,
-      `appliedTo ${String(index)} out of range`,
-    );
+    if (!(index <= this.committed && index >= this.applied))
+      assert(false, `appliedTo ${String(index)} out of range`);
     this.applied = index;
     this.applying = Math.max(this.applying, index);
     this.applyingSizeBytes = Math.max(0, this.applyingSizeBytes - sizeBytes);

@@ -51,20 +51,27 @@ export type MessageFields = Partial<Message> & Pick<Message, 'type' | 'to'>;
 
 const emptyBytes = new Uint8Array(0);
 
-/** Builds a message with every unused field at its zero value. */
-export function makeMessage(m: MessageFields): Message {
-  return {
-    from: 0,
-    term: 0,
-    logTerm: 0,
-    index: 0,
-    entries: [],
-    commit: 0,
-    reject: false,
-    rejectHint: 0,
-    context: emptyBytes,
-    ...m,
+const noEntries: readonly Entry[] = [];
+
+/**
+ * Builds a message with every unused field at its zero value. Fields are assigned one by one so
+ * every message has the same object shape (this is on the hot path of replication).
+ */
+export function makeMessage(m: MessageFields, override?: { from: number; term: number }): Message {
+  const msg = {
+    type: m.type,
+    to: m.to,
+    from: override?.from ?? m.from ?? 0,
+    term: override?.term ?? m.term ?? 0,
+    logTerm: m.logTerm ?? 0,
+    index: m.index ?? 0,
+    entries: m.entries ?? noEntries,
+    commit: m.commit ?? 0,
+    reject: m.reject ?? false,
+    rejectHint: m.rejectHint ?? 0,
+    context: m.context ?? emptyBytes,
   };
+  return m.snapshot === undefined ? msg : { ...msg, snapshot: m.snapshot };
 }
 
 function isVoteType(t: Message['type']): boolean {
@@ -96,6 +103,12 @@ export class Raft {
   /** Payload bytes appended by this leader and not yet applied. */
   uncommittedSizeBytes = 0;
   readOnly: ReadOnly;
+  /**
+   * Proposals accepted since the last flush: appends go out once per Ready rather than once
+   * per proposal (messages only leave through ready(), so this changes no observable order
+   * of events, only how entries are batched into messages).
+   */
+  appendsPending = false;
   /** ReadIndex requests that arrived before this leader committed an entry of its term. */
   pendingReadIndexMessages: Message[] = [];
   electionElapsed = 0;
@@ -137,10 +150,11 @@ export class Raft {
   private loadState(hs: HardState): void {
     if (hs.term === 0 && hs.vote === 0 && hs.commit === 0) return;
     const last = this.raftLog.lastIndex();
-    assert(
-      hs.commit >= this.raftLog.committed && hs.commit <= last,
-      `stored commit ${String(hs.commit)} outside [${String(this.raftLog.committed)}, ${String(last)}]`,
-    );
+    if (!(hs.commit >= this.raftLog.committed && hs.commit <= last))
+      assert(
+        false,
+        `stored commit ${String(hs.commit)} outside [${String(this.raftLog.committed)}, ${String(last)}]`,
+      );
     this.raftLog.committed = hs.commit;
     this.term = hs.term;
     this.vote = hs.vote;
@@ -158,13 +172,20 @@ export class Raft {
   send(fields: MessageFields): void {
     let term = fields.term ?? 0;
     if (isVoteType(fields.type)) {
-      assert(term !== 0, `${fields.type} must carry a term`);
+      assert(term !== 0, 'vote messages must carry a term');
     } else {
-      assert(fields.term === undefined || fields.term === 0, `${fields.type} term is set by send`);
+      assert(term === 0, 'the term of non-vote messages is set by send');
       // Proposals and read requests are forwarded as local messages: they carry no term.
       if (fields.type !== 'MsgProp' && fields.type !== 'MsgReadIndex') term = this.term;
     }
-    this.msgs.push(makeMessage({ ...fields, from: this.id, term }));
+    this.msgs.push(makeMessage(fields, { from: this.id, term }));
+  }
+
+  /** Sends the appends that accepted proposals deferred; called before a Ready is built. */
+  flushAppends(): void {
+    if (!this.appendsPending) return;
+    this.appendsPending = false;
+    if (this.state === 'StateLeader') bcastAppend(this);
   }
 
   // ---- role changes ----
@@ -191,6 +212,7 @@ export class Raft {
       this.trk.progress.set(id, fresh);
     }
     this.pendingConfIndex = 0;
+    this.appendsPending = false;
     this.uncommittedSizeBytes = 0;
     this.readOnly = new ReadOnly(this.cfg.readOnlyOption);
     this.pendingReadIndexMessages = [];

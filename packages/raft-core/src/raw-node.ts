@@ -65,9 +65,9 @@ export interface Status {
 
 /** What a Ready handed out, to be acknowledged by advance(). */
 interface Handed {
-  readonly lastEntry?: EntryId;
-  readonly snapshotIndex?: number;
-  readonly lastCommitted?: Entry;
+  readonly lastEntry: EntryId | undefined;
+  readonly snapshotIndex: number | undefined;
+  readonly lastCommitted: Entry | undefined;
   readonly committedSizeBytes: number;
 }
 
@@ -214,6 +214,7 @@ export class RawNode {
   /** Whether ready() has anything to hand out. */
   hasReady(): boolean {
     const r = this.raft;
+    r.flushAppends();
     if (!sameSoftState(r.softState(), this.prevSoftState)) return true;
     if (!sameHardState(r.hardState(), this.prevHardState)) return true;
     const u = r.raftLog.unstable;
@@ -229,6 +230,7 @@ export class RawNode {
    */
   ready(): Ready {
     const r = this.raft;
+    r.flushAppends();
     const log = r.raftLog;
     const ss = r.softState();
     const hs = r.hardState();
@@ -241,16 +243,16 @@ export class RawNode {
       entries.length > 0 ||
       hs.term !== this.prevHardState.term ||
       hs.vote !== this.prevHardState.vote;
-    const rd: Ready = {
-      ...(softChanged ? { softState: ss } : {}),
-      ...(hardChanged ? { hardState: hs } : {}),
+    const rd: { -readonly [K in keyof Ready]: Ready[K] } = {
       entries,
-      ...(snapshot !== undefined ? { snapshot } : {}),
       committedEntries,
       messages: r.msgs,
       readStates: r.readStates,
       mustSync,
     };
+    if (softChanged) rd.softState = ss;
+    if (hardChanged) rd.hardState = hs;
+    if (snapshot !== undefined) rd.snapshot = snapshot;
     this.prevSoftState = ss;
     this.prevHardState = hs;
     r.msgs = [];
@@ -261,11 +263,10 @@ export class RawNode {
     const committedSizeBytes = entriesSizeBytes(committedEntries);
     if (lastCommitted !== undefined) log.acceptApplying(lastCommitted.index, committedSizeBytes);
     this.handed.push({
-      ...(lastEntry !== undefined
-        ? { lastEntry: { index: lastEntry.index, term: lastEntry.term } }
-        : {}),
-      ...(snapshot !== undefined ? { snapshotIndex: snapshot.metadata.index } : {}),
-      ...(lastCommitted !== undefined ? { lastCommitted } : {}),
+      lastEntry:
+        lastEntry === undefined ? undefined : { index: lastEntry.index, term: lastEntry.term },
+      snapshotIndex: snapshot?.metadata.index,
+      lastCommitted,
       committedSizeBytes,
     });
     return rd;

@@ -142,7 +142,7 @@ function handlePropose(r: Raft, m: Message): void {
   const last = r.raftLog.lastIndex();
   if (!r.appendEntries(m.entries)) drop('too many uncommitted bytes');
   if (confAt >= 0) r.pendingConfIndex = last + confAt + 1;
-  bcastAppend(r);
+  r.appendsPending = true;
 }
 
 function handleReadIndex(r: Raft, m: Message): void {

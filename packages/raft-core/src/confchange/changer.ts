@@ -65,12 +65,15 @@ function checkInvariants(cfg: MutableConfig, prs: Map<number, Progress>): void {
     for (const id of set) assert(prs.has(id), `no progress for member ${String(id)}`);
   }
   for (const id of cfg.learnersNext) {
-    assert(cfg.outgoing.has(id), `learnerNext ${String(id)} is not an outgoing voter`);
-    assert(prs.get(id)?.isLearner === false, `learnerNext ${String(id)} is marked learner`);
+    if (!cfg.outgoing.has(id)) assert(false, `learnerNext ${String(id)} is not an outgoing voter`);
+    if (!(prs.get(id)?.isLearner === false))
+      assert(false, `learnerNext ${String(id)} is marked learner`);
   }
   for (const id of cfg.learners) {
-    assert(!cfg.incoming.has(id) && !cfg.outgoing.has(id), `learner ${String(id)} is a voter`);
-    assert(prs.get(id)?.isLearner === true, `learner ${String(id)} is not marked learner`);
+    if (!(!cfg.incoming.has(id) && !cfg.outgoing.has(id)))
+      assert(false, `learner ${String(id)} is a voter`);
+    if (!(prs.get(id)?.isLearner === true))
+      assert(false, `learner ${String(id)} is not marked learner`);
   }
   if (cfg.outgoing.size === 0) {
     assert(cfg.learnersNext.size === 0, 'learnersNext outside a joint config');

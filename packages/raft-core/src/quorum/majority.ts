@@ -13,12 +13,22 @@ export type AckedIndexer = (id: number) => number | undefined;
 export function majorityCommittedIndex(voters: ReadonlySet<number>, acked: AckedIndexer): number {
   const n = voters.size;
   if (n === 0) return Infinity;
-  const indexes: number[] = [];
-  for (const id of voters) indexes.push(acked(id) ?? 0);
-  indexes.sort((a, b) => b - a);
+  // Insertion sort, descending, into a reused buffer: this runs on every acknowledgement.
+  let k = 0;
+  for (const id of voters) {
+    const v = acked(id) ?? 0;
+    let j = k++;
+    while (j > 0 && (scratch[j - 1] ?? 0) < v) {
+      scratch[j] = scratch[j - 1] ?? 0;
+      j--;
+    }
+    scratch[j] = v;
+  }
   // Sorted descending, the (n/2+1)-th value is held by a majority: n/2+1 voters have >= it.
-  return indexes[Math.floor(n / 2)] ?? 0;
+  return scratch[Math.floor(n / 2)] ?? 0;
 }
+
+const scratch: number[] = [];
 
 /**
  * Whether `votes` (true = granted) win, lose or are still pending in `voters`. An empty

@@ -65,7 +65,7 @@ export class MemoryStorage implements Storage {
    * is past `lastIndex() + 1`.
    */
   entries(lo: number, hi: number, maxSizeBytes: number): readonly Entry[] {
-    assert(lo <= hi, `entries: lo ${String(lo)} > hi ${String(hi)}`);
+    if (!(lo <= hi)) assert(false, `entries: lo ${String(lo)} > hi ${String(hi)}`);
     const offset = this.offset();
     if (lo <= offset) throw new StorageError({ code: 'COMPACTED' });
     if (hi > this.lastIndex() + 1) {
@@ -126,7 +126,8 @@ export class MemoryStorage implements Storage {
     if (index <= this.snap.metadata.index) {
       throw new StorageError({ code: 'SNAPSHOT_OUT_OF_DATE' });
     }
-    assert(index <= this.lastIndex(), `snapshot ${String(index)} is past the last index`);
+    if (!(index <= this.lastIndex()))
+      assert(false, `snapshot ${String(index)} is past the last index`);
     const term = this.term(index);
     this.snap = {
       data,
@@ -143,7 +144,8 @@ export class MemoryStorage implements Storage {
   compact(compactIndex: number): void {
     const offset = this.offset();
     if (compactIndex <= offset) throw new StorageError({ code: 'COMPACTED' });
-    assert(compactIndex <= this.lastIndex(), `compact ${String(compactIndex)} past last index`);
+    if (!(compactIndex <= this.lastIndex()))
+      assert(false, `compact ${String(compactIndex)} past last index`);
     const i = compactIndex - offset;
     const at = this.ents[i];
     assert(at !== undefined, 'compact index missing');
@@ -172,10 +174,11 @@ export class MemoryStorage implements Storage {
     const skip = first > head.index ? first - head.index : 0;
     const start = head.index + skip;
     const at = start - this.offset();
-    assert(
-      at <= this.ents.length,
-      `append leaves a gap: log ends at ${String(this.lastIndex())}, entries start at ${String(start)}`,
-    );
+    if (!(at <= this.ents.length))
+      assert(
+        false,
+        `append leaves a gap: log ends at ${String(this.lastIndex())}, entries start at ${String(start)}`,
+      );
     if (at < this.ents.length) this.ents.length = at;
     for (let i = skip; i < entries.length; i++) {
       const e = entries[i];

@@ -83,9 +83,19 @@ export class ProgressTracker {
     return this.config.voters.incoming.has(id) || this.config.voters.outgoing.has(id);
   }
 
-  /** Member ids (voters and learners) in ascending order. */
-  ids(): number[] {
-    return sortedIds(this.progress.keys());
+  private idsCache: readonly number[] = [];
+  private idsCacheFor: ReadonlyMap<number, Progress> | undefined = undefined;
+
+  /**
+   * Member ids (voters and learners) in ascending order. Cached per progress map: a map is
+   * only replaced as a whole (conf changes), never has members added or removed in place.
+   */
+  ids(): readonly number[] {
+    if (this.idsCacheFor !== this.progress) {
+      this.idsCache = sortedIds(this.progress.keys());
+      this.idsCacheFor = this.progress;
+    }
+    return this.idsCache;
   }
 
   /** Calls `fn` for each member in ascending id order (determinism, STYLE.md §7). */
