@@ -14,14 +14,18 @@ import type { Tables } from './tables.js';
  * Records compaction at `rev` (inside the apply transaction): checks it as etcd does and restarts
  * physical removal from the first revision. @throws MvccError COMPACTED, FUTURE_REV
  */
-export function scheduleCompaction(t: Tables, rev: number): void {
+export function scheduleCompaction(
+  t: Tables,
+  rev: number,
+  state: { readonly current: number; readonly compacted: number },
+): void {
   if (!Number.isSafeInteger(rev) || rev < 0) {
     throw new MvccError({ code: 'INVALID_ARGUMENT', message: 'revision must be >= 0' });
   }
-  if (rev <= getMetaNumber(t, metaKeys.compactRev)) {
+  if (rev <= state.compacted) {
     throw new MvccError({ code: 'COMPACTED', message: 'mvcc: required revision has been compacted' });
   }
-  if (rev > getMetaNumber(t, metaKeys.currentRev)) {
+  if (rev > state.current) {
     throw new MvccError({ code: 'FUTURE_REV', message: 'mvcc: required revision is a future revision' });
   }
   putMetaNumber(t, metaKeys.compactRev, rev);

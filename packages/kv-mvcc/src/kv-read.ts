@@ -157,15 +157,23 @@ function checkRangeNumbers(r: RangeRequest): void {
 }
 
 /**
+ * The checks of a range that need no state (etcd's checkRangeRequest).
+ * @throws MvccError EMPTY_KEY, INVALID_SORT_OPTION, INVALID_ARGUMENT
+ */
+export function checkRangeRequest(r: RangeRequest): void {
+  checkKey(r.key);
+  checkSort(r.sortOrder, r.sortTarget);
+  checkRangeNumbers(r);
+}
+
+/**
  * etcd's Range. Sorting or filtering reads every key and cuts to `limit` afterwards; otherwise
  * one key past the limit is read to set `more`. `count` counts the keys in the range at the
  * revision, before filters, as etcd does.
  * @throws MvccError EMPTY_KEY, INVALID_SORT_OPTION, INVALID_ARGUMENT, COMPACTED, FUTURE_REV
  */
 export function range(view: ReadView, r: RangeRequest): RangeResponse {
-  checkKey(r.key);
-  checkSort(r.sortOrder, r.sortTarget);
-  checkRangeNumbers(r);
+  checkRangeRequest(r);
   const at = resolveReadRev(view, r.revision);
   const limit = r.limit ?? 0;
   const target = r.sortTarget ?? 'KEY';

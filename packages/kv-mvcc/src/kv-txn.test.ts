@@ -70,16 +70,17 @@ describe('txn', () => {
     expect(kvs).toEqual(['f1=1 c2 m2 v1 l0', 'f2=1 c2 m2 v1 l0']);
   });
 
-  it('lets reads inside a txn see its earlier writes, and nested txns share the revision', () => {
+  it('lets reads see earlier writes, evaluates nested compares before any write, as etcd', () => {
     const r = txn({
       success: [
         putOp('a', '1'),
         { requestRange: { key: enc('a') } },
         {
           requestTxn: {
-            compare: [{ key: enc('a'), target: 'VERSION', result: 'EQUAL', version: 1 }],
+            // etcd's compareToPath: nested compares see the state before the txn (a absent).
+            compare: [{ key: enc('a'), target: 'VERSION', result: 'EQUAL', version: 0 }],
             success: [putOp('b', '1')],
-            failure: [],
+            failure: [putOp('c', '1')],
           },
         },
       ],

@@ -2,7 +2,7 @@
 // revision (etcd's applyTxn with checkTxn, checkIntervals and applyCompare).
 import { compareBytes, intervalContains, keyInterval, type KeyInterval } from './encoding.js';
 import { MvccError } from './errors.js';
-import { checkKey, range, rangeKeys } from './kv-read.js';
+import { checkKey, checkRangeRequest, range, rangeKeys, resolveReadRev } from './kv-read.js';
 import { txnDepthMax } from './limits.js';
 import {
   applyDeleteRange,
@@ -71,7 +71,7 @@ function checkIntervals(ops: readonly RequestOp[]): Writes {
 
 function checkOps(ops: readonly RequestOp[], maxTxnOps: number, depth: number): void {
   for (const op of ops) {
-    if ('requestRange' in op) checkKey(op.requestRange.key);
+    if ('requestRange' in op) checkRangeRequest(op.requestRange);
     else if ('requestPut' in op) checkPutRequest(op.requestPut);
     else if ('requestDeleteRange' in op) checkDeleteRangeRequest(op.requestDeleteRange);
     else checkTxnShape(op.requestTxn, maxTxnOps, depth + 1);
@@ -157,17 +157,40 @@ function applyCompare(w: WriteTxn, c: Compare): boolean {
   return kvs.every((kv) => compareKv(c, kv));
 }
 
-/** Checks the state the chosen branches need (leases, ignore* keys), before any write. */
-function checkBranchState(w: WriteTxn, r: TxnRequest): void {
-  const ops = r.compare.every((c) => applyCompare(w, c)) ? r.success : r.failure;
-  for (const op of ops) {
-    if ('requestPut' in op) checkPutState(w, op.requestPut);
-    else if ('requestTxn' in op) checkBranchState(w, op.requestTxn);
+/** The compare outcomes of a txn in depth-first order, and the position of the next one. */
+interface TxnPath {
+  readonly steps: readonly boolean[];
+  i: number;
+}
+
+/**
+ * Evaluates every compare the txn will meet, nested ones included, on the state before any write,
+ * as etcd's compareToPath does: the chosen branches, in depth-first order.
+ */
+function txnPath(w: WriteTxn, r: TxnRequest, path: boolean[]): void {
+  const succeeded = r.compare.every((c) => applyCompare(w, c));
+  path.push(succeeded);
+  for (const op of succeeded ? r.success : r.failure) {
+    if ('requestTxn' in op) txnPath(w, op.requestTxn, path);
   }
 }
 
-function executeTxn(w: WriteTxn, r: TxnRequest): { succeeded: boolean; responses: ResponseOp[] } {
-  const succeeded = r.compare.every((c) => applyCompare(w, c));
+/** Checks what the chosen branches need from the state (etcd's checkRequests), before writes. */
+function checkBranchState(w: WriteTxn, r: TxnRequest, path: TxnPath): void {
+  const succeeded = path.steps[path.i++];
+  for (const op of succeeded === true ? r.success : r.failure) {
+    if ('requestPut' in op) checkPutState(w, op.requestPut);
+    else if ('requestRange' in op) resolveReadRev(w.view(), op.requestRange.revision);
+    else if ('requestTxn' in op) checkBranchState(w, op.requestTxn, path);
+  }
+}
+
+function executeTxn(
+  w: WriteTxn,
+  r: TxnRequest,
+  path: TxnPath,
+): { succeeded: boolean; responses: ResponseOp[] } {
+  const succeeded = path.steps[path.i++] === true;
   const responses: ResponseOp[] = [];
   for (const op of succeeded ? r.success : r.failure) {
     if ('requestRange' in op) {
@@ -177,7 +200,7 @@ function executeTxn(w: WriteTxn, r: TxnRequest): { succeeded: boolean; responses
     } else if ('requestDeleteRange' in op) {
       responses.push({ responseDeleteRange: applyDeleteRange(w, op.requestDeleteRange) });
     } else {
-      const inner = executeTxn(w, op.requestTxn);
+      const inner = executeTxn(w, op.requestTxn, path);
       responses.push({ responseTxn: { ...inner, revision: 0 } });
     }
   }
@@ -197,13 +220,16 @@ function withRevision(responses: readonly ResponseOp[], revision: number): Respo
 }
 
 /**
- * Applies a checked txn: the state checks of the chosen branches first (so a failing txn changes
- * nothing), then the compares and operations. Every response carries the txn's revision.
+ * Applies a checked txn: every compare (nested ones too) is evaluated and the chosen branches'
+ * state checks run before any write, as in etcd, so a failing txn changes nothing. Every response
+ * carries the txn's revision.
  * @throws MvccError LEASE_NOT_FOUND, KEY_NOT_FOUND, COMPACTED, FUTURE_REV
  */
 export function applyTxn(w: WriteTxn, r: TxnRequest): TxnResponse {
-  checkBranchState(w, r);
-  const { succeeded, responses } = executeTxn(w, r);
+  const steps: boolean[] = [];
+  txnPath(w, r, steps);
+  checkBranchState(w, r, { steps, i: 0 });
+  const { succeeded, responses } = executeTxn(w, r, { steps, i: 0 });
   const revision = w.view().current;
   return { succeeded, responses: withRevision(responses, revision), revision };
 }

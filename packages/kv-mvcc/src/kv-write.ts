@@ -74,7 +74,7 @@ export class WriteTxn {
       lease,
       tombstone: false,
     };
-    t.rev.putSync(revKey(rev.main, rev.sub), encodeRevRecord(record));
+    t.rev.putSync(revKey(rev.main, rev.sub), encodeRevRecord(record), { append: true });
     putKeyIndex(t, key, next);
     if (oldLease !== lease) {
       if (oldLease !== 0) t.leaseKey.removeSync(leaseKeyRow(oldLease, key));
@@ -99,7 +99,7 @@ export class WriteTxn {
       lease: 0,
       tombstone: true,
     };
-    t.rev.putSync(revKey(rev.main, rev.sub), encodeRevRecord(record));
+    t.rev.putSync(revKey(rev.main, rev.sub), encodeRevRecord(record), { append: true });
     putKeyIndex(t, key, ki);
     if (oldLease !== 0) t.leaseKey.removeSync(leaseKeyRow(oldLease, key));
     this.changes.push({ main: rev.main, sub: rev.sub, record });

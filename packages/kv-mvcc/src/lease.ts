@@ -47,7 +47,7 @@ function putRow(t: Tables, id: number, row: LeaseRow): void {
  * counter when `ID` is 0 (etcd lets the proposing member choose; here every member chooses the
  * same). @throws MvccError LEASE_EXISTS, LEASE_TTL_TOO_LARGE, INVALID_ARGUMENT
  */
-export function grantLease(t: Tables, r: LeaseGrantRequest): LeaseGrantResponse {
+export function grantLease(t: Tables, r: LeaseGrantRequest, revision: number): LeaseGrantResponse {
   checkId(r.ID ?? 0);
   if (!Number.isSafeInteger(r.TTL) || r.TTL < 0) {
     throw new MvccError({ code: 'INVALID_ARGUMENT', message: 'TTL must be >= 0' });
@@ -65,7 +65,7 @@ export function grantLease(t: Tables, r: LeaseGrantRequest): LeaseGrantResponse 
     throw new MvccError({ code: 'LEASE_EXISTS', message: 'lease already exists' });
   }
   putRow(t, id, { grantedTtl: r.TTL, remainingTtl: -1 });
-  return { ID: id, TTL: r.TTL, revision: getMetaNumber(t, metaKeys.currentRev) };
+  return { ID: id, TTL: r.TTL, revision };
 }
 
 /** The keys attached to lease `id`, in key order. */

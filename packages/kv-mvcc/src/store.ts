@@ -84,6 +84,9 @@ export class MvccStore {
   private compacted: number;
   private applying = false;
   private closed = false;
+  /** In-memory copies of meta rows, kept equal to them at every batch boundary. */
+  private appliedIndex: number | undefined;
+  private alarmsCache: AlarmMember[] | undefined;
 
   private constructor(
     private readonly tables: Tables,
@@ -125,7 +128,7 @@ export class MvccStore {
   /** The Raft index of the last applied entry (etcd's consistent index); 0 for a new store. */
   get consistentIndex(): number {
     this.checkOpen();
-    return getMetaNumber(this.tables, metaKeys.consistentIndex);
+    return this.consistentIndexCached();
   }
 
   /** The current revision: 0 for a new store, +1 per change. */
@@ -161,10 +164,11 @@ export class MvccStore {
     this.applying = true;
     try {
       const results = this.tables.env.transactionSync(() => this.applyEntries(entries, commits));
-      this.current = getMetaNumber(this.tables, metaKeys.currentRev);
-      this.compacted = getMetaNumber(this.tables, metaKeys.compactRev);
       for (const changes of commits) this.watchHub.notify(changes);
       return results;
+    } catch (err) {
+      this.reloadMeta(); // the batch was rolled back: so are the in-memory copies
+      throw err;
     } finally {
       this.applying = false;
     }
@@ -172,7 +176,8 @@ export class MvccStore {
 
   private applyEntries(entries: readonly ApplyEntry[], commits: Change[][]): ApplyResult[] {
     const t = this.tables;
-    let applied = getMetaNumber(t, metaKeys.consistentIndex);
+    const begin = { index: this.consistentIndexCached(), rev: this.current };
+    let applied = begin.index;
     const results: ApplyResult[] = [];
     for (const e of entries) {
       if (!Number.isSafeInteger(e.index) || e.index <= 0) {
@@ -185,35 +190,47 @@ export class MvccStore {
       results.push(this.applyOne(e, commits));
       applied = e.index;
     }
-    putMetaNumber(t, metaKeys.consistentIndex, applied);
+    // Meta rows are written once per batch; the in-memory copies track them within it.
+    if (applied !== begin.index) putMetaNumber(t, metaKeys.consistentIndex, applied);
+    if (this.current !== begin.rev) putMetaNumber(t, metaKeys.currentRev, this.current);
+    this.appliedIndex = applied;
     return results;
   }
 
   private applyOne(e: ApplyEntry, commits: Change[][]): ApplyResult {
-    let changes: Change[] = [];
+    const w = new WriteTxn(this.tables, this.current, this.compacted);
     try {
-      // A child transaction: a request that fails part-way leaves no trace.
-      const response = this.tables.env.transactionSync(() => {
-        const w = new WriteTxn(
-          this.tables,
-          getMetaNumber(this.tables, metaKeys.currentRev),
-          getMetaNumber(this.tables, metaKeys.compactRev),
-        );
-        const r = this.dispatch(w, e.request);
-        if (w.changes.length > 0) putMetaNumber(this.tables, metaKeys.currentRev, w.main);
-        changes = w.changes;
-        return r;
-      });
-      if (changes.length > 0) commits.push(changes);
+      const response = this.dispatch(w, e.request);
+      if (w.changes.length > 0) {
+        this.current = w.main;
+        commits.push(w.changes);
+      }
       return { index: e.index, response };
     } catch (err) {
-      if (isMvccError(err)) return { index: e.index, error: err };
+      // Every check runs before the first write (as in etcd), so a refused request left nothing.
+      if (isMvccError(err)) {
+        assert(w.changes.length === 0, `${err.code} raised after a write`);
+        return { index: e.index, error: err };
+      }
       throw err;
     }
   }
 
+  private consistentIndexCached(): number {
+    this.appliedIndex ??= getMetaNumber(this.tables, metaKeys.consistentIndex);
+    return this.appliedIndex;
+  }
+
+  private reloadMeta(): void {
+    this.current = getMetaNumber(this.tables, metaKeys.currentRev);
+    this.compacted = getMetaNumber(this.tables, metaKeys.compactRev);
+    this.appliedIndex = undefined;
+    this.alarmsCache = undefined;
+  }
+
   private noSpace(): boolean {
-    return this.readAlarms().some((a) => a.alarm === 'NOSPACE');
+    this.alarmsCache ??= this.readAlarms();
+    return this.alarmsCache.some((a) => a.alarm === 'NOSPACE');
   }
 
   private checkSpace(r: ApplyRequest): void {
@@ -239,10 +256,11 @@ export class MvccStore {
       return { txn: applyTxn(w, r.txn) };
     }
     if ('compaction' in r) {
-      scheduleCompaction(this.tables, r.compaction.revision);
+      scheduleCompaction(this.tables, r.compaction.revision, this.view());
+      this.compacted = r.compaction.revision;
       return { compaction: { revision: w.beginRev } };
     }
-    if ('leaseGrant' in r) return { leaseGrant: grantLease(this.tables, r.leaseGrant) };
+    if ('leaseGrant' in r) return { leaseGrant: grantLease(this.tables, r.leaseGrant, w.beginRev) };
     if ('leaseRevoke' in r) {
       revokeLease(w, r.leaseRevoke.ID);
       return { leaseRevoke: { revision: w.view().current } };
@@ -271,6 +289,7 @@ export class MvccStore {
       alarms = alarms.filter((a) => !same(a));
     }
     this.tables.meta.putSync(metaKeys.alarms, packr.pack(alarms.map((a) => [a.memberID, a.alarm])));
+    this.alarmsCache = alarms;
     const shown = r.action === 'GET' || r.action === 'ACTIVATE' ? alarms : alarms.filter(same);
     return { alarms: r.action === 'DEACTIVATE' ? [] : shown, revision: this.current };
   }

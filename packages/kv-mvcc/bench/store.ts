@@ -1,0 +1,180 @@
+// kv-mvcc's benchmark. (1) Applied puts per second with 256-byte values at 1, 100 and 1000
+// requests per apply batch, beside raw LMDB transactionSync writing the same key and value bytes
+// in batches of the same size, in the same run (both durable). (2) With 1,000,000 keys: p50/p99 of
+// a one-key range and of a 100-key prefix range, beside raw LMDB get / getRange over a table of
+// the same keys and values; resident memory (against the 400 MB target); reopen time (beside a
+// raw LMDB open). Each throughput scenario runs BENCH_REPEATS times (default 3) alternating with
+// its baseline; the median is reported. BENCH_KEYS overrides the 1,000,000 keys for a quick run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { median, reportFigure, summarize } from '@keel/bench-kit';
+import { open } from 'lmdb';
+import { MvccStore } from '../src/index.js';
+import type { ApplyEntry } from '../src/index.js';
+
+const repeats = Number(process.env['BENCH_REPEATS'] ?? '3');
+const durationMs = Number(process.env['BENCH_MS'] ?? '1000');
+const keyCount = Number(process.env['BENCH_KEYS'] ?? '1000000');
+const bench = 'kv-mvcc/store';
+const value = new Uint8Array(256).fill(0x5a);
+const dirs: string[] = [];
+
+function freshDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'keel-kv-mvcc-bench-'));
+  dirs.push(d);
+  return d;
+}
+
+/** Key i: 100 keys share each prefix "k/<i/100>/". */
+function keyOf(i: number): Buffer {
+  return Buffer.from(`k/${String(Math.floor(i / 100)).padStart(6, '0')}/${String(i % 100).padStart(3, '0')}`);
+}
+
+function putBatch(lo: number, count: number, index: number): ApplyEntry[] {
+  const out: ApplyEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push({ index: index + i, request: { put: { key: keyOf(lo + i), value } } });
+  }
+  return out;
+}
+
+async function storePutsPerSec(batch: number): Promise<number> {
+  const store = MvccStore.open({ path: freshDir() });
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < durationMs) {
+    store.apply(putBatch(n, batch, n + 1));
+    n += batch;
+  }
+  const secs = (performance.now() - t0) / 1000;
+  await store.close();
+  return n / secs;
+}
+
+async function rawPutsPerSec(batch: number): Promise<number> {
+  const env = open<Buffer, Buffer>({ path: freshDir(), encoding: 'binary', keyEncoding: 'binary', maxDbs: 2 });
+  const db = env.openDB<Buffer, Buffer>({ name: 'raw', encoding: 'binary', keyEncoding: 'binary' });
+  const v = Buffer.from(value);
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < durationMs) {
+    env.transactionSync(() => {
+      for (let i = 0; i < batch; i++) db.putSync(keyOf(n + i), v);
+    });
+    n += batch;
+  }
+  const secs = (performance.now() - t0) / 1000;
+  await env.close();
+  return n / secs;
+}
+
+async function throughput(): Promise<void> {
+  for (const batch of [1, 100, 1000]) {
+    const ours: number[] = [];
+    const raw: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      ours.push(await storePutsPerSec(batch));
+      raw.push(await rawPutsPerSec(batch));
+    }
+    reportFigure({
+      bench,
+      metric: `applied puts/s batch=${String(batch)} value=256B`,
+      value: median(ours),
+      unit: 'puts/s',
+      baseline: 'raw lmdb transactionSync, same key and value bytes, same batch',
+      baselineValue: median(raw),
+    });
+  }
+}
+
+function sampleUs(count: number, f: (i: number) => void): { p50: number; p99: number } {
+  const samples: number[] = [];
+  let x = 12345;
+  for (let i = 0; i < count; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648; // a fixed LCG: the same keys every run
+    const t0 = performance.now();
+    f(x);
+    samples.push((performance.now() - t0) * 1000);
+  }
+  const s = summarize(samples);
+  return { p50: s.p50, p99: s.p99 };
+}
+
+async function loadStore(dir: string): Promise<void> {
+  const store = MvccStore.open({ path: dir });
+  for (let i = 0; i < keyCount; i += 1000) store.apply(putBatch(i, Math.min(1000, keyCount - i), i + 1));
+  await store.close();
+}
+
+function loadRaw(dir: string): void {
+  const env = open<Buffer, Buffer>({ path: dir, encoding: 'binary', keyEncoding: 'binary', maxDbs: 2 });
+  const db = env.openDB<Buffer, Buffer>({ name: 'raw', encoding: 'binary', keyEncoding: 'binary' });
+  const v = Buffer.from(value);
+  for (let i = 0; i < keyCount; i += 1000) {
+    env.transactionSync(() => {
+      for (let j = i; j < Math.min(keyCount, i + 1000); j++) db.putSync(keyOf(j), v);
+    });
+  }
+  void env.close(); // closing a read-only-from-now env; nothing awaits its flush
+}
+
+function report(metric: string, v: number, base: { name: string; value: number; unit?: string }): void {
+  reportFigure({ bench, metric, value: v, unit: base.unit ?? 'us', baseline: base.name, baselineValue: base.value });
+}
+
+async function atScale(): Promise<void> {
+  const storeDir = freshDir();
+  const rawDir = freshDir();
+  await loadStore(storeDir);
+  loadRaw(rawDir);
+  const rawT0 = performance.now();
+  const env = open<Buffer, Buffer>({ path: rawDir, encoding: 'binary', keyEncoding: 'binary', maxDbs: 2 });
+  const db = env.openDB<Buffer, Buffer>({ name: 'raw', encoding: 'binary', keyEncoding: 'binary' });
+  db.get(keyOf(0));
+  const rawOpenMs = performance.now() - rawT0;
+  const t0 = performance.now();
+  const store = MvccStore.open({ path: storeDir });
+  store.range({ key: keyOf(0) });
+  const reopenMs = performance.now() - t0;
+  const prefixes = Math.max(1, Math.floor(keyCount / 100));
+  const prefixEnd = (p: number): Buffer => keyOf(p * 100 + 99).subarray(0, 9);
+  const one = sampleUs(20_000, (x) => store.range({ key: keyOf(x % keyCount) }));
+  const rawOne = sampleUs(20_000, (x) => db.get(keyOf(x % keyCount)));
+  const scan = (x: number): { key: Buffer; rangeEnd: Buffer } => {
+    const p = x % prefixes;
+    const end = Buffer.from(prefixEnd(p));
+    end[end.length - 1] = (end[end.length - 1] ?? 0) + 1;
+    return { key: keyOf(p * 100).subarray(0, 9), rangeEnd: end };
+  };
+  const hundred = sampleUs(2_000, (x) => {
+    const r = store.range(scan(x));
+    if (r.kvs.length !== Math.min(100, keyCount)) throw new Error(`prefix range gave ${String(r.kvs.length)}`);
+  });
+  const rawHundred = sampleUs(2_000, (x) => {
+    const s = scan(x);
+    let n = 0;
+    for (const row of db.getRange({ start: s.key, end: s.rangeEnd })) n += row.value.length > 0 ? 1 : 0;
+    if (n === 0) throw new Error('raw prefix range is empty');
+  });
+  const rssMb = process.memoryUsage().rss / (1024 * 1024);
+  const n = `keys=${String(keyCount)}`;
+  report(`one-key range p50 ${n}`, one.p50, { name: 'raw lmdb get p50', value: rawOne.p50 });
+  report(`one-key range p99 ${n}`, one.p99, { name: 'raw lmdb get p99', value: rawOne.p99 });
+  report(`100-key prefix range p50 ${n}`, hundred.p50, { name: 'raw lmdb getRange p50', value: rawHundred.p50 });
+  report(`100-key prefix range p99 ${n}`, hundred.p99, { name: 'raw lmdb getRange p99', value: rawHundred.p99 });
+  report(`rss after reads ${n}`, rssMb, { name: 'issue target', value: 400, unit: 'MB' });
+  report(`reopen ${n}`, reopenMs, { name: 'raw lmdb open', value: rawOpenMs, unit: 'ms' });
+  await store.close();
+  await env.close();
+}
+
+try {
+  await throughput();
+  await atScale();
+} finally {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+// LMDB's writer thread can keep the loop alive after close; the benchmark is done.
+process.exit(0);
