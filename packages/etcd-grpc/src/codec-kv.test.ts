@@ -111,6 +111,26 @@ describe('decodePutRequest', () => {
     });
   });
 
+  it('gives an absent value as an empty Uint8Array (protobufjs leaves a plain array)', () => {
+    const pb = wire<PbPutRequest>('PutRequest', { key: b('k') });
+    expect(Array.isArray(pb.value)).toBe(true);
+    const req = decodePutRequest(pb);
+    expect(req.value).toBeInstanceOf(Uint8Array);
+    expect(req.value.length).toBe(0);
+    const txn = decodeTxnRequest(
+      wire('TxnRequest', {
+        compare: [{ key: b('k'), target: 'VALUE' }],
+        success: [{ requestPut: { key: b('k') } }],
+      }),
+      8,
+    );
+    expect(txn.compare[0]?.value).toBeInstanceOf(Uint8Array);
+    const op = txn.success[0];
+    expect(
+      op !== undefined && 'requestPut' in op && op.requestPut.value instanceof Uint8Array,
+    ).toBe(true);
+  });
+
   it("applies etcd's checks: EMPTY_KEY, VALUE_PROVIDED, LEASE_PROVIDED", () => {
     expect(codeOf(() => decodePutRequest(wire('PutRequest', { value: b('v') })))).toBe('EMPTY_KEY');
     const withValue = wire<PbPutRequest>('PutRequest', {

@@ -23,10 +23,16 @@ import type {
 } from '@keel/kv-mvcc';
 import type { EtcdBackend, ResponseHeaderInfo } from './backend.js';
 
+/**
+ * A decoded protobuf bytes field: a Uint8Array when present on the wire, protobufjs's shared
+ * empty array when absent.
+ */
+export type PbBytes = Uint8Array | readonly number[];
+
 /** A decoded etcdserverpb.RangeRequest (protobufjs camelCase, 64-bit fields as Long). */
 export interface PbRangeRequest {
-  key: Uint8Array;
-  rangeEnd: Uint8Array;
+  key: PbBytes;
+  rangeEnd: PbBytes;
   limit: Int64Field;
   revision: Int64Field;
   sortOrder: number;
@@ -42,8 +48,8 @@ export interface PbRangeRequest {
 
 /** A decoded etcdserverpb.PutRequest. */
 export interface PbPutRequest {
-  key: Uint8Array;
-  value: Uint8Array;
+  key: PbBytes;
+  value: PbBytes;
   lease: Int64Field;
   prevKv: boolean;
   ignoreValue: boolean;
@@ -52,8 +58,8 @@ export interface PbPutRequest {
 
 /** A decoded etcdserverpb.DeleteRangeRequest. */
 export interface PbDeleteRangeRequest {
-  key: Uint8Array;
-  rangeEnd: Uint8Array;
+  key: PbBytes;
+  rangeEnd: PbBytes;
   prevKv: boolean;
 }
 
@@ -61,13 +67,13 @@ export interface PbDeleteRangeRequest {
 export interface PbCompare {
   result: number;
   target: number;
-  key: Uint8Array;
-  rangeEnd: Uint8Array;
+  key: PbBytes;
+  rangeEnd: PbBytes;
   targetUnion?: string;
   version?: Int64Field;
   createRevision?: Int64Field;
   modRevision?: Int64Field;
-  value?: Uint8Array;
+  value?: PbBytes;
   lease?: Int64Field;
 }
 
@@ -111,20 +117,30 @@ function sortOption<T>(names: readonly T[], n: number): T {
   return name;
 }
 
-function requireKey(key: Uint8Array): void {
+const emptyBytes = new Uint8Array(0);
+
+/**
+ * A decoded bytes field as a Uint8Array. protobufjs leaves an absent bytes field at its
+ * prototype default, a plain empty array, which is not a Uint8Array; kv-mvcc needs one.
+ */
+export function bytesOf(b: PbBytes | null | undefined): Uint8Array {
+  return b instanceof Uint8Array ? b : emptyBytes;
+}
+
+function requireKey(key: Uint8Array): Uint8Array {
   if (key.length === 0) throw new EtcdGrpcError({ code: 'EMPTY_KEY' });
+  return key;
 }
 
 /** An empty range end means "the key alone"; kv-mvcc takes that as an absent rangeEnd. */
-function optionalBytes(b: Uint8Array): Uint8Array | undefined {
-  return b.length === 0 ? undefined : b;
+function optionalBytes(b: PbBytes): Uint8Array | undefined {
+  return b.length === 0 ? undefined : bytesOf(b);
 }
 
 /** etcdserverpb.RangeRequest to kv-mvcc, with etcd's check (a key is required). */
 export function decodeRangeRequest(pb: PbRangeRequest): RangeRequest {
-  requireKey(pb.key);
   return {
-    key: pb.key,
+    key: requireKey(bytesOf(pb.key)),
     rangeEnd: optionalBytes(pb.rangeEnd),
     limit: int64ToNumber(pb.limit, 'limit'),
     revision: int64ToNumber(pb.revision, 'revision'),
@@ -142,13 +158,14 @@ export function decodeRangeRequest(pb: PbRangeRequest): RangeRequest {
 
 /** etcdserverpb.PutRequest to kv-mvcc, with etcd's checks on key, ignore_value, ignore_lease. */
 export function decodePutRequest(pb: PbPutRequest): PutRequest {
-  requireKey(pb.key);
+  const key = requireKey(bytesOf(pb.key));
+  const value = bytesOf(pb.value);
   const lease = int64ToNumber(pb.lease, 'lease');
-  if (pb.ignoreValue && pb.value.length !== 0) throw new EtcdGrpcError({ code: 'VALUE_PROVIDED' });
+  if (pb.ignoreValue && value.length !== 0) throw new EtcdGrpcError({ code: 'VALUE_PROVIDED' });
   if (pb.ignoreLease && lease !== 0) throw new EtcdGrpcError({ code: 'LEASE_PROVIDED' });
   return {
-    key: pb.key,
-    value: pb.value,
+    key,
+    value,
     lease,
     prevKv: pb.prevKv,
     ignoreValue: pb.ignoreValue,
@@ -158,8 +175,8 @@ export function decodePutRequest(pb: PbPutRequest): PutRequest {
 
 /** etcdserverpb.DeleteRangeRequest to kv-mvcc (a key is required). */
 export function decodeDeleteRangeRequest(pb: PbDeleteRangeRequest): DeleteRangeRequest {
-  requireKey(pb.key);
-  return { key: pb.key, rangeEnd: optionalBytes(pb.rangeEnd), prevKv: pb.prevKv };
+  const key = requireKey(bytesOf(pb.key));
+  return { key, rangeEnd: optionalBytes(pb.rangeEnd), prevKv: pb.prevKv };
 }
 
 function decodeCompare(pb: PbCompare): Compare {
@@ -167,7 +184,7 @@ function decodeCompare(pb: PbCompare): Compare {
   const base = {
     result: enumName(compareResults, pb.result, 'compare result'),
     target,
-    key: pb.key,
+    key: bytesOf(pb.key),
     rangeEnd: optionalBytes(pb.rangeEnd),
   };
   // Only the member of target_union that matches `target` is read, as etcd does.
@@ -179,7 +196,7 @@ function decodeCompare(pb: PbCompare): Compare {
     case 'MOD':
       return { ...base, modRevision: int64ToNumber(pb.modRevision, 'mod_revision') };
     case 'VALUE':
-      return { ...base, value: pb.value ?? new Uint8Array(0) };
+      return { ...base, value: bytesOf(pb.value) };
     case 'LEASE':
       return { ...base, lease: int64ToNumber(pb.lease, 'compare lease') };
   }

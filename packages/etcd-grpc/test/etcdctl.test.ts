@@ -231,6 +231,22 @@ describe('etcdctl endpoint, member, alarm and maintenance commands', () => {
   });
 });
 
+describe('etcdctl lock and elect (client-side recipes over KV, Watch and Lease)', () => {
+  it('takes a lock and runs a command under it', async () => {
+    expect(await ok(['lock', 'lk', 'echo', 'under-lock'])).toBe('under-lock\n');
+    // The lock's key was deleted on release.
+    expect(await ok(['get', 'lk/', '--prefix', '--keys-only'])).toBe('');
+  });
+
+  it('elects a campaigner that an observer sees as leader', async () => {
+    // The observer starts first and waits for a leader; the campaigner then wins at once.
+    const observer = etcdctlUntil(t.endpoint, ['elect', '-l', 'el'], 'cand-a');
+    const campaign = etcdctlUntil(t.endpoint, ['elect', 'el', 'cand-a'], 'cand-a');
+    expect(await campaign).toMatch(/^el\/[0-9a-f]+\ncand-a\n/);
+    expect(await observer).toMatch(/^el\/[0-9a-f]+\ncand-a\n/);
+  });
+});
+
 describe('etcdctl auth with auth disabled', () => {
   it('answers as etcd does before auth is enabled', async () => {
     const enable = await ctl(['auth', 'enable']);

@@ -6,7 +6,7 @@
 // a last bound for responses that still arrive while paused.
 import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Event, WatchFilter, WatchHandle, WatchResponse } from '@keel/kv-mvcc';
-import { encodeKeyValue, headerOf } from '../codec-kv.js';
+import { bytesOf, encodeKeyValue, headerOf, type PbBytes } from '../codec-kv.js';
 import { duplex, malformedStatus, toStatusObject, type Inbound } from '../grpc-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
 import { watchesPerStreamMax, watchStreamPendingBytesMax } from '../limits.js';
@@ -15,8 +15,8 @@ import type { ServiceContext } from './context.js';
 
 /** A decoded etcdserverpb.WatchCreateRequest. */
 interface PbWatchCreate {
-  key: Uint8Array;
-  rangeEnd: Uint8Array;
+  key: PbBytes;
+  rangeEnd: PbBytes;
   startRevision: Int64Field;
   progressNotify: boolean;
   filters: number[];
@@ -183,7 +183,13 @@ class WatchSession {
     const filters = pb.filters.map((f) => filterNames[f]).filter((f) => f !== undefined);
     try {
       watcher.handle = this.#ctx.backend.watch(
-        { key: pb.key, rangeEnd: pb.rangeEnd, startRevision, prevKv: pb.prevKv, filters },
+        {
+          key: bytesOf(pb.key),
+          rangeEnd: bytesOf(pb.rangeEnd),
+          startRevision,
+          prevKv: pb.prevKv,
+          filters,
+        },
         (r) => {
           this.#onResponse(id, r);
         },
