@@ -2,6 +2,7 @@
 // Ready hands to the application to persist. Entries handed out are "in progress" until
 // `stableTo` acknowledges them.
 import { assert } from './assert.js';
+import { countWithinSize } from './entries.js';
 import type { Entry, Snapshot } from './types.js';
 
 /** An entry's position: its index and the term it was created in. */
@@ -114,6 +115,17 @@ export class UnstableLog {
       for (const e of ents) this.entries.push(e);
       this.offsetInProgress = Math.min(this.offsetInProgress, from);
     }
+  }
+
+  /** Entries in `[lo, hi)` within the unstable part, cut to `maxSizeBytes` (at least one). */
+  sliceWithin(lo: number, hi: number, maxSizeBytes: number): readonly Entry[] {
+    assert(
+      lo >= this.offset && hi <= this.offset + this.entries.length,
+      'unstable slice out of range',
+    );
+    const from = lo - this.offset;
+    const n = countWithinSize(this.entries, { from, to: hi - this.offset }, maxSizeBytes);
+    return this.entries.slice(from, from + n);
   }
 
   /** Entries in `[lo, hi)`, which must lie within the unstable part. */

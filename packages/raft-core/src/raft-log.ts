@@ -6,7 +6,7 @@
 //   cursors:   applied <= applying <= committed <= lastIndex
 import { assert } from './assert.js';
 import { isStorageError, StorageError } from './errors.js';
-import { entriesSizeBytes, limitSize } from './entries.js';
+import { entriesSizeBytes } from './entries.js';
 import { UnstableLog, type EntryId } from './log-unstable.js';
 import type { Entry, Snapshot, Storage } from './types.js';
 
@@ -183,7 +183,7 @@ export class RaftLog {
     if (lo < this.firstIndex()) throw new StorageError({ code: 'COMPACTED' });
     if (lo === hi) return [];
     const offset = this.unstable.offset;
-    if (lo >= offset) return limitSize(this.unstable.slice(lo, hi), maxSizeBytes);
+    if (lo >= offset) return this.unstable.sliceWithin(lo, hi, maxSizeBytes);
     const cut = Math.min(hi, offset);
     const stored = this.storage.entries(lo, cut, maxSizeBytes);
     assert(
@@ -192,7 +192,7 @@ export class RaftLog {
     );
     if (stored.length < cut - lo || hi <= cut) return stored;
     const size = entriesSizeBytes(stored);
-    const more = limitSize(this.unstable.slice(cut, hi), maxSizeBytes - size);
+    const more = this.unstable.sliceWithin(cut, hi, maxSizeBytes - size);
     if (more.length === 1 && size + entriesSizeBytes(more) > maxSizeBytes) return stored;
     return [...stored, ...more];
   }

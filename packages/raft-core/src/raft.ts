@@ -327,7 +327,11 @@ export class Raft {
       return false;
     }
     this.uncommittedSizeBytes += size;
-    const stamped = entries.map((e, i) => ({ ...e, term: this.term, index: li + 1 + i }));
+    const stamped: Entry[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i] as Entry;
+      stamped.push({ term: this.term, index: li + 1 + i, type: e.type, data: e.data });
+    }
     const last = this.raftLog.append(stamped);
     // The leader's own entries count towards the quorum; the Ready contract makes them durable
     // before any message that reports the commit leaves this node.

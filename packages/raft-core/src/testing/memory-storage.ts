@@ -2,7 +2,7 @@
 // against it as the model, and tests and the simulator use it as their durable state.
 import { assert } from '../assert.js';
 import { StorageError } from '../errors.js';
-import { limitSize } from '../entries.js';
+import { countWithinSize } from '../entries.js';
 import type { ConfState, Entry, HardState, Snapshot, Storage } from '../types.js';
 
 /** A ConfState with no members. */
@@ -74,7 +74,9 @@ export class MemoryStorage implements Storage {
         message: `entries [${String(lo)}, ${String(hi)}) past last index ${String(this.lastIndex())}`,
       });
     }
-    return limitSize(this.ents.slice(lo - offset, hi - offset), maxSizeBytes);
+    const from = lo - offset;
+    const n = countWithinSize(this.ents, { from, to: hi - offset }, maxSizeBytes);
+    return this.ents.slice(from, from + n);
   }
 
   /**
