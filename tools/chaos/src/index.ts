@@ -17,7 +17,7 @@ export type {
   RegisterState,
 } from './models/register.js';
 export { listAppendModel } from './models/list-append.js';
-export type { ListAppendInput, ListAppendOutput } from './models/list-append.js';
+export type { ListAppendInput, ListAppendOutput, ListNode } from './models/list-append.js';
 export { ChaosError, chaosErrorCodes, isChaosError } from './errors.js';
 export type { ChaosErrorCode } from './errors.js';
 export {

@@ -50,6 +50,18 @@ export interface Model<TState, TInput, TOutput> {
   invalidOutput(input: TInput, output: TOutput | undefined): string | undefined;
   /** A short human description for reports and timelines, e.g. `cas 3->4 ok`. */
   describe(input: TInput, output: TOutput | undefined): string;
+  /**
+   * Optional, to prune unknown outcomes. What the operation writes that a later output can show
+   * (its value), or `undefined` when it writes nothing.
+   */
+  writeId?(input: TInput): string | undefined;
+  /** Optional, with `writeId`: the write ids an `ok` operation's output shows took effect. */
+  observedIds?(input: TInput, output: TOutput | undefined): readonly string[];
+  /**
+   * Optional, with `writeId`: true when, among these operations of one key, an unknown write that
+   * no output observes cannot change any other operation's output, so it may be dropped.
+   */
+  canDropUnobserved?(inputs: readonly TInput[]): boolean;
 }
 
 /** The answer for a key or a whole history. `unknown` means the search budget ran out. */
@@ -61,7 +73,10 @@ export interface KeyCheck {
   readonly verdict: Verdict;
   /** Search steps spent. */
   readonly steps: number;
-  /** Ids of the operations of this key the search considered (fail and unknown reads dropped). */
+  /**
+   * Ids of the operations of this key the search considered: fails, unknown reads and unknown
+   * writes that nothing observed (when the model allows) are dropped.
+   */
   readonly opIds: readonly number[];
   /**
    * For `violation` and `unknown`: the longest partial linearization found, in order. For `ok`:
@@ -317,6 +332,46 @@ function partitionOps<TState, TInput, TOutput>(
   return byKey;
 }
 
+/**
+ * Prunes unknown outcomes before the search, the main source of its blow-up: each one may be
+ * linearized anywhere after its call, or never. When an unknown operation writes an id that only
+ * it writes, and an ok output shows that id, it certainly took effect, and before the first such
+ * output completed: it becomes an ok operation (with no output) ending there. When no output
+ * shows it and the model says unobserved writes change nothing else, it is dropped.
+ */
+function pruneUnknowns<TState, TInput, TOutput>(
+  model: Model<TState, TInput, TOutput>,
+  ops: readonly Operation<TInput, TOutput>[],
+): Operation<TInput, TOutput>[] {
+  if (model.writeId === undefined || model.observedIds === undefined) return [...ops];
+  const writeId = (input: TInput): string | undefined => model.writeId?.(input);
+  const observedIds = (input: TInput, output: TOutput | undefined): readonly string[] =>
+    model.observedIds?.(input, output) ?? [];
+  const writers = new Map<string, number>();
+  for (const op of ops) {
+    const id = writeId(op.input);
+    if (id !== undefined) writers.set(id, (writers.get(id) ?? 0) + 1);
+  }
+  const seenBy = new Map<string, number>();
+  for (const op of ops) {
+    if (op.outcome !== 'ok') continue;
+    for (const id of observedIds(op.input, op.output)) {
+      seenBy.set(id, Math.min(seenBy.get(id) ?? Infinity, op.completeUs));
+    }
+  }
+  const mayDrop = model.canDropUnobserved?.(ops.map((op) => op.input)) ?? false;
+  return ops.flatMap((op) => {
+    const id = op.outcome === 'unknown' ? writeId(op.input) : undefined;
+    if (id === undefined || writers.get(id) !== 1) return [op];
+    const closeUs = seenBy.get(id);
+    if (closeUs === undefined) return mayDrop ? [] : [op];
+    // Seen before it was invoked: leave it open-ended and let the search report the violation.
+    if (closeUs < op.invokeUs) return [op];
+    const { output: _none, ...rest } = op;
+    return [{ ...rest, outcome: 'ok' as const, completeUs: closeUs }];
+  });
+}
+
 /** The span where the search got stuck: from the first unlinearized ok call to the blocker. */
 function regionOf<TInput, TOutput>(
   ops: readonly Operation<TInput, TOutput>[],
@@ -346,17 +401,18 @@ function checkKey<TState, TInput, TOutput>(
       message: `key ${JSON.stringify(key)} has ${ops.length} operations, more than ${opsPerKeyMax}`,
     });
   }
-  const found = search(model, ops, ctx.stepsMax);
-  const idOf = (i: number): number => ops[i]?.id ?? -1;
+  const pruned = pruneUnknowns(model, ops);
+  const found = search(model, pruned, ctx.stepsMax);
+  const idOf = (i: number): number => pruned[i]?.id ?? -1;
   const base: KeyCheck = {
     key,
     verdict: found.verdict,
     steps: found.steps,
-    opIds: ops.map((op) => op.id),
+    opIds: pruned.map((op) => op.id),
     linearizedIds: found.linearized.map(idOf),
   };
   if (found.verdict !== 'violation' || found.blocking === undefined) return base;
-  const region = regionOf(ops, found);
+  const region = regionOf(pruned, found);
   const withBlocker = { ...base, blockingId: idOf(found.blocking) };
   return region === undefined ? withBlocker : { ...withBlocker, region };
 }

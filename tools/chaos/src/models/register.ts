@@ -118,6 +118,18 @@ export function registerModel(
       if (input.f === 'cas' && outSucceeded(out) === undefined) return 'a cas has no succeeded';
       return undefined;
     },
+    // Written values are the ids a later read (or a cas comparing the value) can show; they must
+    // be unique per key for this to prune anything, which the checker verifies.
+    writeId: (input) => (input.f === 'read' || input.value === initial ? undefined : input.value),
+    observedIds(input, out) {
+      const seen = input.f === 'read' ? outValue(out) : undefined;
+      if (seen !== undefined && seen !== null) return [seen];
+      const casSeen = input.f === 'cas' && outSucceeded(out) === true && 'value' in input.expect;
+      return casSeen && input.expect.value !== null ? [input.expect.value] : [];
+    },
+    // Without compare-and-set, an unseen write only changes what reads return (and no read saw
+    // it); a failed cas, though, may need it to explain why its compare failed.
+    canDropUnobserved: (inputs) => inputs.every((input) => input.f !== 'cas'),
     describe(input, out) {
       const rev = out?.modRev === undefined ? '' : ` @${out.modRev}`;
       switch (input.f) {
