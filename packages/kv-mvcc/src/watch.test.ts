@@ -102,6 +102,35 @@ describe('watch', () => {
     expect(got.at(-1)?.events.map((e) => e.kv.modRevision)).toEqual([n + 1]);
   });
 
+  it('sends a lease revoke as DELETE events of one revision, and waits for a future start', () => {
+    const got: WatchResponse[] = [];
+    t.store.watch({ key: enc('a'), rangeEnd: enc('z'), startRevision: 3 }, (r) => got.push(r));
+    t.do1({ leaseGrant: { TTL: 5, ID: 1 } });
+    t.do1({ put: { key: enc('x'), value: enc('1'), lease: 1 } });
+    t.do1({ put: { key: enc('y'), value: enc('1'), lease: 1 } });
+    t.do1({ leaseRevoke: { ID: 1 } });
+    expect(describeEvents(got)).toEqual(['DELETE x@3', 'DELETE y@3']);
+    expect(got.at(-1)?.events.length).toBe(2);
+  });
+
+  it('cancels a paused watcher with the compact revision when its history is compacted', async () => {
+    const got: WatchResponse[] = [];
+    const h = t.store.watch({ key: enc('k'), rangeEnd: enc('l') }, (r) => got.push(r));
+    h.pause();
+    const n = watchBufferEventsMax + 10;
+    for (let i = 0; i < n; i += 100) {
+      t.apply(...Array.from({ length: Math.min(100, n - i) }, () => ({ put: { key: enc('k'), value: enc('v') } })));
+    }
+    t.do1({ compaction: { revision: n } });
+    h.resume();
+    await settle();
+    const last = got.at(-1);
+    expect([last?.canceled, last?.compactRevision]).toEqual([true, n]);
+    // Everything delivered before the cancel is a gap-free prefix starting at revision 1.
+    const revs = got.flatMap((r) => r.events.map((e) => e.kv.modRevision));
+    expect(revs).toEqual(Array.from({ length: revs.length }, (_, i) => i + 1));
+  });
+
   it('stops delivery after cancel', () => {
     const got: WatchResponse[] = [];
     const h = t.store.watch({ key: enc('a') }, (r) => got.push(r));
