@@ -175,4 +175,56 @@ describe('RawNode', () => {
     expect(env.get(3).storage.snapshot().metadata.index).toBe(2);
     expect(env.get(3).node.status().hardState.commit).toBe(2);
   });
+
+  it('ignores a snapshot that is not newer than its commit', () => {
+    const env = new InteractionEnv();
+    env.addNodes([1, 2, 3], voters(1, 2, 3));
+    env.get(1).node.campaign();
+    env.stabilize();
+    env.get(1).node.propose(enc('a'));
+    env.stabilize();
+    const follower = env.get(2);
+    const before = follower.node.status().hardState;
+    expect(before.commit).toBe(2);
+    const stale: Message = {
+      type: 'MsgSnap',
+      to: 2,
+      from: 1,
+      term: 1,
+      logTerm: 0,
+      index: 0,
+      entries: [],
+      commit: 0,
+      reject: false,
+      rejectHint: 0,
+      context: new Uint8Array(),
+      snapshot: { data: enc('old'), metadata: { index: 1, term: 1, confState: voters(1, 2, 3) } },
+    };
+    follower.node.step(stale);
+    const rd = follower.node.ready();
+    expect(rd.snapshot).toBeUndefined();
+    expect(rd.messages.map((m) => [m.type, m.index])).toEqual([['MsgAppResp', 2]]);
+    follower.node.advance();
+    expect(follower.node.status().hardState).toEqual(before);
+  });
+
+  it('restarts from storage with applied set and hands out only later entries', () => {
+    const env = new InteractionEnv();
+    env.addNodes([1, 2, 3], voters(1, 2, 3));
+    env.get(1).node.campaign();
+    env.stabilize();
+    env.get(1).node.propose(enc('a'));
+    env.get(1).node.propose(enc('b'));
+    env.stabilize();
+    const n = env.get(3);
+    const node = new RawNode({
+      ...n.config,
+      storage: n.storage,
+      random: createPrng(9),
+      applied: 2,
+    });
+    const rd = node.ready();
+    expect(rd.committedEntries.map((e) => e.index)).toEqual([3]);
+    expect(node.status().hardState).toEqual({ term: 1, vote: 1, commit: 3 });
+  });
 });
