@@ -112,6 +112,24 @@ describe('SafetyChecker', () => {
     ).toBe('leader-completeness');
   });
 
+  it('leader-completeness: knows entries committed by a durable commit index, applied or not', () => {
+    const c = new SafetyChecker();
+    c.observeCommittedTerm(1, 2, 1);
+    c.observeCommittedTerm(1, 3, 2);
+    c.observeLeader(2, 3, logOf([entry(1, 1), entry(2, 1), entry(3, 2)]));
+    const lost = logOf([entry(1, 1), entry(2, 1), entry(3, 3)]);
+    expect(
+      violationOf(() => {
+        c.observeLeader(3, 4, lost);
+      }),
+    ).toBe('leader-completeness');
+    expect(
+      violationOf(() => {
+        c.observeCommittedTerm(3, 3, 3);
+      }),
+    ).toBe('state-machine-safety');
+  });
+
   it('leader-completeness: judges a compacted log by the entries it still has', () => {
     const committed = [entry(1, 1), entry(2, 1), entry(3, 2)];
     const c = withApplied(1, committed);

@@ -342,6 +342,15 @@ export class Cluster {
       leader !== undefined && this.prng.chance(0.5) ? leader : up[this.prng.nextInt(up.length)];
     if (node === undefined) return [];
     this.stats.crashes++;
+    // A leader that dies right after writing a proposal to disk, before sending it, leaves an
+    // entry only it holds: successive leaders doing so build the divergent logs of the Raft
+    // paper's figure 8, where a wrong commit rule loses a committed entry.
+    if (node === leader && node.raw !== undefined && this.prng.chance(0.3)) {
+      const raw = node.raw;
+      tolerateRaftError(() => {
+        raw.propose(this.nextPayload(payloadKinds.write));
+      });
+    }
     node.crash(this.prng.chance(0.5));
     return [];
   }
