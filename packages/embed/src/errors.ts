@@ -8,8 +8,15 @@ export const embedErrorCodes = {
   TIMEOUT: { retryable: true },
   /** The server was closed before the request completed. */
   STOPPED: { retryable: false },
-  /** A bounded queue was full; try again later. */
+  /**
+   * A bounded queue was full, or apply lags commit by more than `applyLagEntriesMax` entries
+   * (etcd's "too many requests"); try again later.
+   */
   OVERLOADED: { retryable: true },
+  /** The encoded request is larger than `maxRequestBytes` (etcd's "request is too large"). */
+  REQUEST_TOO_LARGE: { retryable: false },
+  /** The operation is part of etcd's API but not built in Keel yet; the message names it. */
+  UNSUPPORTED: { retryable: false },
 } as const;
 
 /** A stable code of `EmbedError`; codes are public API and never renamed. */

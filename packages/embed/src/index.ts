@@ -26,3 +26,18 @@ export type { HealthSource } from './metrics-http.js';
 export { ServerMetrics } from './metrics.js';
 export { createJsonLogger, logLevels, silentLogger } from './logger.js';
 export type { LogLevel } from './logger.js';
+export { Server, startServer } from './server.js';
+export type { CloseOptions, StartOptions } from './server.js';
+export type { KvApi, ResponseHeader, WithHeader } from './kv-api.js';
+export type { ClusterMember } from './cluster-file.js';
+export { systemClock } from './clock.js';
+export type { Cancel, Clock } from './clock.js';
+export {
+  applyLagEntriesMax,
+  inboxEventsMax,
+  pendingRequestsMax,
+  readBatchCountMax,
+  readRetryTicks,
+  requestTimeoutBaseMs,
+  requestTimeoutMs,
+} from './limits.js';

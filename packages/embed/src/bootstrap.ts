@@ -1,0 +1,107 @@
+// Opening a member's storage: its identity (cluster.json), the Raft log and the kv store. A new
+// data directory is bootstrapped from the config (initialCluster, token); an existing one
+// restarts from disk and ignores those settings, as etcd does.
+import { join } from 'node:path';
+import { MvccStore } from '@keel/kv-mvcc';
+import type { ConfState } from '@keel/raft-core';
+import { RaftLog } from '@keel/raft-wal';
+import { readClusterFile, writeClusterFile, type ClusterFile } from './cluster-file.js';
+import type { ResolvedConfig } from './config.js';
+import { EmbedError } from './errors.js';
+import { deriveClusterId, deriveMemberId } from './member-id.js';
+
+/** Test-only switches of `startServer`; never set them in production. */
+export interface UnsafeOptions {
+  /** Skip fsync in the WAL and the store: a machine crash may lose acknowledged writes. */
+  readonly unsafeNoSync?: boolean;
+}
+
+/** A member's opened storage and identity. */
+export interface MemberStorage {
+  readonly identity: ClusterFile;
+  readonly log: RaftLog;
+  readonly kv: MvccStore;
+  /** Whether this start created the member (false: restarted from an existing data directory). */
+  readonly bootstrapped: boolean;
+}
+
+/** The identity a new member derives from its config, as etcd does (no talking needed). */
+function identityFromConfig(config: ResolvedConfig): ClusterFile {
+  if (config.clusterState === 'existing') {
+    // Joining a running cluster needs the membership-change path, which is not built yet.
+    throw new EmbedError({
+      code: 'INVALID_CONFIG',
+      message:
+        'invalid config clusterState: "existing" with an empty data directory (joining a running cluster) is not supported yet',
+      field: 'clusterState',
+    });
+  }
+  const members = [...config.initialCluster].map(([name, peerUrls]) => ({
+    id: deriveMemberId(peerUrls, config.initialClusterToken),
+    name,
+    peerUrls,
+  }));
+  members.sort((a, b) => a.id - b.id);
+  const self = members.find((m) => m.name === config.name);
+  if (self === undefined) {
+    throw new EmbedError({
+      code: 'INVALID_CONFIG',
+      message: `invalid config initialCluster: has no member named "${config.name}"`,
+      field: 'initialCluster',
+    });
+  }
+  return {
+    memberId: self.id,
+    clusterId: deriveClusterId(members.map((m) => m.id)),
+    members,
+  };
+}
+
+/**
+ * Gives a fresh Raft log its starting point: a snapshot at index 1, term 1 holding the initial
+ * voters (and an empty store), committed. Every founding member writes the same one, so they
+ * agree on the configuration without a bootstrap entry (etcd appends conf change entries
+ * instead; the effect on elections is the same).
+ */
+async function bootstrapLog(log: RaftLog, identity: ClusterFile): Promise<void> {
+  const confState: ConfState = {
+    voters: identity.members.map((m) => m.id),
+    learners: [],
+    votersOutgoing: [],
+    learnersNext: [],
+    autoLeave: false,
+  };
+  await log.save({
+    snapshot: { data: new Uint8Array(0), metadata: { index: 1, term: 1, confState } },
+    hardState: { term: 1, vote: 0, commit: 1 },
+  });
+}
+
+/** Opens (and when new, bootstraps) the member's identity, Raft log and kv store. */
+export async function openMemberStorage(
+  config: ResolvedConfig,
+  unsafe: UnsafeOptions,
+): Promise<MemberStorage> {
+  const existing = readClusterFile(config.dataDir);
+  const identity = existing ?? identityFromConfig(config);
+  // The identity is written before the log: a crash in between leaves an empty log that the
+  // next start bootstraps again, never a log without an identity.
+  if (existing === undefined) writeClusterFile(config.dataDir, identity);
+  const noSync = unsafe.unsafeNoSync === true;
+  const log = RaftLog.open({ dir: config.walDir, unsafeNoSync: noSync });
+  let kv: MvccStore | undefined;
+  try {
+    if (log.lastIndex() === 0) await bootstrapLog(log, identity);
+    kv = MvccStore.open({
+      path: join(config.dataDir, 'member', 'kv'),
+      maxTxnOps: config.maxTxnOps,
+      quotaBackendBytes: config.quotaBackendBytes,
+      unsafeNoSync: noSync,
+    });
+    return { identity, log, kv, bootstrapped: existing === undefined };
+  } catch (e) {
+    await kv?.close();
+    await log.close();
+    throw e;
+  }
+}

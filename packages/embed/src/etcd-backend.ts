@@ -1,0 +1,140 @@
+// etcd-grpc's EtcdBackend over a member: KV through Raft (linearizable ranges through ReadIndex),
+// watches on the local store, leases, and the parts of Cluster and Maintenance that exist.
+// Membership changes, moveLeader and defragment are not built yet and answer UNSUPPORTED.
+import type {
+  BackendSnapshot,
+  EtcdBackend,
+  MemberInfo,
+  MemberStatus,
+  ResponseHeaderInfo,
+} from '@keel/etcd-grpc';
+import type {
+  AlarmResponse,
+  ApplyRequest,
+  ApplyResult,
+  LeaseGrantResponse,
+  LeaseRevokeResponse,
+  MvccStore,
+} from '@keel/kv-mvcc';
+import type { ClusterMember } from './cluster-file.js';
+import { EmbedError } from './errors.js';
+import { proposeRequest, type KvApi } from './kv-api.js';
+
+/** What the backend needs from the server. */
+export interface BackendHost {
+  readonly memberId: number;
+  readonly kv: KvApi;
+  readonly store: MvccStore;
+  readonly members: readonly ClusterMember[];
+  readonly clientUrls: readonly string[];
+  readonly leaderId: number;
+  readonly term: number;
+  readonly appliedIndex: number;
+  readonly quotaBackendBytes: number;
+  header(): ResponseHeaderInfo;
+  propose(request: ApplyRequest): Promise<ApplyResult>;
+  readBarrier(): Promise<unknown>;
+  checkOpen(): void;
+}
+
+function unsupported(what: string): EmbedError {
+  return new EmbedError({ code: 'UNSUPPORTED', message: `${what} is not supported yet` });
+}
+
+const strip = <T extends object>(r: T & { header?: unknown }): T => {
+  const { header: _header, ...rest } = r;
+  return rest as T;
+};
+
+function memberInfos(host: BackendHost): MemberInfo[] {
+  return host.members.map((m) => ({
+    id: m.id,
+    name: m.name,
+    peerUrls: m.peerUrls,
+    // Only this member's own client URLs are known here until members publish theirs.
+    clientUrls: m.id === host.memberId ? host.clientUrls : [],
+    isLearner: false,
+  }));
+}
+
+/** Builds the backend; `getHost` is called per request (the server exists by then). */
+export function createEtcdBackend(getHost: () => BackendHost): EtcdBackend {
+  const host = getHost;
+  const apply = async (request: ApplyRequest) => proposeRequest(
+    {
+      store: host().store,
+      propose: (r) => host().propose(r),
+      readBarrier: () => host().readBarrier(),
+      header: () => host().header(),
+      raiseNoSpace: () => undefined,
+      checkOpen: () => {
+        host().checkOpen();
+      },
+    },
+    request,
+  );
+  return {
+    header: () => host().header(),
+    leaderId: () => host().leaderId,
+    range: async (req) => strip(await host().kv.range(req)),
+    put: async (req) => strip(await host().kv.put(req)),
+    deleteRange: async (req) => strip(await host().kv.deleteRange(req)),
+    txn: async (req) => strip(await host().kv.txn(req)),
+    compact: async (req) => strip(await host().kv.compact(req)),
+    watch: (req, onResponse) => host().store.watch(req, onResponse),
+    leaseGrant: async (req) =>
+      ((await apply({ leaseGrant: req })) as { leaseGrant: LeaseGrantResponse }).leaseGrant,
+    leaseRevoke: async (req) =>
+      ((await apply({ leaseRevoke: req })) as { leaseRevoke: LeaseRevokeResponse }).leaseRevoke,
+    leaseKeepAlive: (req) => Promise.resolve(host().store.leaseKeepAlive(req)),
+    leaseTimeToLive: (req) => Promise.resolve(host().store.leaseTimeToLive(req)),
+    leaseLeases: () => Promise.resolve(host().store.leaseLeases()),
+    memberList: async (req) => {
+      if (req.linearizable) await host().readBarrier();
+      return memberInfos(host());
+    },
+    memberAdd: () => Promise.reject(unsupported('adding a member')),
+    memberRemove: () => Promise.reject(unsupported('removing a member')),
+    memberUpdate: () => Promise.reject(unsupported('updating a member')),
+    memberPromote: () => Promise.reject(unsupported('promoting a member')),
+    status: () => Promise.resolve(memberStatus(host())),
+    hashKv: (req) => Promise.resolve(host().store.hashKV(req)),
+    hash: () => Promise.resolve({ hash: host().store.hashKV({}).hash }),
+    alarm: async (req) => {
+      if (req.action === 'GET') return { alarms: host().store.alarms(), revision: host().store.revision };
+      return ((await apply({ alarm: req })) as { alarm: AlarmResponse }).alarm;
+    },
+    defragment: () => Promise.resolve(),
+    snapshot: () => Promise.resolve(storeSnapshot(host().store)),
+    moveLeader: () => Promise.reject(unsupported('moving the leader')),
+  };
+}
+
+function memberStatus(host: BackendHost): MemberStatus {
+  const store = host.store;
+  return {
+    version: '3.6.0',
+    dbSizeBytes: store.dbSizeBytes(),
+    dbSizeInUseBytes: store.dbSizeBytes(),
+    dbSizeQuotaBytes: host.quotaBackendBytes,
+    leader: host.leaderId,
+    raftIndex: host.appliedIndex,
+    raftTerm: host.term,
+    raftAppliedIndex: host.appliedIndex,
+    errors: store.alarms().map((a) => `memberID:${a.memberID} alarm:${a.alarm} `),
+    isLearner: false,
+  };
+}
+
+/** The store's snapshot stream, padded to whole 512-byte pages (etcdctl 3.4 needs that). */
+function storeSnapshot(store: MvccStore): BackendSnapshot {
+  const parts: Buffer[] = [];
+  for (const chunk of store.snapshot()) parts.push(Buffer.from(chunk));
+  const data = Buffer.concat(parts);
+  const bytes = Buffer.alloc(Math.ceil(data.length / 512) * 512);
+  data.copy(bytes);
+  async function* chunks(): AsyncIterable<Uint8Array> {
+    yield await Promise.resolve(bytes);
+  }
+  return { sizeBytes: bytes.length, chunks: chunks() };
+}

@@ -1,0 +1,27 @@
+// Named limits of the embedded server (STYLE.md §8). Relations are asserted at load.
+import { assert } from './assert.js';
+
+/** Events the driver loop's inbox holds before client calls fail OVERLOADED. */
+export const inboxEventsMax = 65_536;
+/** Proposals and reads that may wait for their outcome at once on one member. */
+export const pendingRequestsMax = 65_536;
+/** Fixed part of every request's time limit (etcd: 5 s + 2 x election timeout). */
+export const requestTimeoutBaseMs = 5000;
+/** Committed but unapplied entries beyond which new proposals are refused (etcd's 5000). */
+export const applyLagEntriesMax = 5000;
+/** Reads that share one ReadIndex round at most; more start another round. */
+export const readBatchCountMax = 4096;
+/**
+ * Ticks a ReadIndex round may wait for its answer before it is asked again (a request sent while
+ * there was no leader, or to a leader that lost it, is dropped by Raft without an answer).
+ */
+export const readRetryTicks = 5;
+
+const atMost = (a: number, b: number): boolean => a <= b;
+assert(atMost(pendingRequestsMax, inboxEventsMax), 'the inbox must hold every pending request');
+assert(atMost(readBatchCountMax, pendingRequestsMax), 'a read batch cannot exceed pending requests');
+
+/** etcd's request time limit for a cluster with this election timeout. */
+export function requestTimeoutMs(electionMs: number): number {
+  return requestTimeoutBaseMs + 2 * electionMs;
+}

@@ -1,0 +1,81 @@
+// The client and metrics listeners: etcd's gRPC API on every listenClientUrl (through
+// etcd-grpc over the EtcdBackend this package implements) and /metrics, /health, /livez,
+// /readyz on every listenMetricsUrl. Port 0 binds a free port; the bound URLs are reported.
+import type { Server as HttpServer } from 'node:http';
+import { createEtcdGrpcServer, type EtcdGrpcServer } from '@keel/etcd-grpc';
+import type { ResolvedConfig } from './config.js';
+import { createEtcdBackend, type BackendHost } from './etcd-backend.js';
+import { startMetricsHttp, type HealthSource } from './metrics-http.js';
+import type { ServerMetrics } from './metrics.js';
+
+/** The bound listeners of a member. */
+export interface Listeners {
+  readonly clientUrls: readonly string[];
+  readonly metricsUrls: readonly string[];
+  readonly peerUrls: readonly string[];
+  /** Stops serving; idempotent. */
+  close(): Promise<void>;
+}
+
+function hostAndPort(url: string): { host: string; port: number; scheme: string } {
+  const u = new URL(url);
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port), scheme: u.protocol };
+}
+
+function formatUrl(scheme: string, host: string, port: number): string {
+  return `${scheme}//${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function closeHttp(server: HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+    server.closeAllConnections();
+  });
+}
+
+/** Binds the client and metrics listeners of `config`. */
+export async function startListeners(opts: {
+  config: ResolvedConfig;
+  metrics: ServerMetrics;
+  peerUrls: readonly string[];
+  backend: () => BackendHost;
+  health: HealthSource;
+}): Promise<Listeners> {
+  const { config } = opts;
+  const grpcServers: EtcdGrpcServer[] = [];
+  const httpServers: HttpServer[] = [];
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      for (const g of grpcServers) g.close();
+      for (const h of httpServers) await closeHttp(h);
+    })();
+    return closed;
+  };
+  try {
+    const clientUrls: string[] = [];
+    for (const url of config.listenClientUrls) {
+      const { host, port, scheme } = hostAndPort(url);
+      const grpc = createEtcdGrpcServer({
+        backend: createEtcdBackend(opts.backend),
+        maxRequestBytes: config.maxRequestBytes,
+        maxTxnOps: config.maxTxnOps,
+      });
+      grpcServers.push(grpc);
+      clientUrls.push(formatUrl(scheme, host, await grpc.listen(host, port)));
+    }
+    const metricsUrls: string[] = [];
+    for (const url of config.listenMetricsUrls) {
+      const { host, port } = hostAndPort(url);
+      const m = await startMetricsHttp({ host, port, metrics: opts.metrics, health: opts.health });
+      httpServers.push(m.server);
+      metricsUrls.push(m.url);
+    }
+    return { clientUrls, metricsUrls, peerUrls: opts.peerUrls, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
