@@ -53,10 +53,10 @@ const resp = (m: Message, type: Message['type']): Message => ({
 });
 
 // Raw frames are the sizes our frames have: 1 kind byte plus the encoded message.
-const appFrameBytes = 1 + encodeMessage(app(1_000_000)).byteLength;
-const appRespFrameBytes = 1 + encodeMessage(resp(app(1_000_000), 'MsgAppResp')).byteLength;
-const hbFrameBytes = 1 + encodeMessage(heartbeat).byteLength;
-const hbRespFrameBytes = 1 + encodeMessage(resp(heartbeat, 'MsgHeartbeatResp')).byteLength;
+const appFrameBytes = 1 + encodeMessage(app(1_000_000)).sizeBytes;
+const appRespFrameBytes = 1 + encodeMessage(resp(app(1_000_000), 'MsgAppResp')).sizeBytes;
+const hbFrameBytes = 1 + encodeMessage(heartbeat).sizeBytes;
+const hbRespFrameBytes = 1 + encodeMessage(resp(heartbeat, 'MsgHeartbeatResp')).sizeBytes;
 
 type Waiter = (m: Message) => void;
 let onReply: Waiter = () => undefined;

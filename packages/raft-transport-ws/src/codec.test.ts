@@ -68,7 +68,10 @@ const message: fc.Arbitrary<Message> = fc
   });
 
 function batch(messages: readonly Message[]): Uint8Array {
-  return buildFrame(frameKinds.BATCH, messages.map(encodeMessage)).subarray(1);
+  return buildFrame(
+    frameKinds.BATCH,
+    messages.flatMap((m) => encodeMessage(m).parts),
+  ).subarray(1);
 }
 
 function decodeError(payload: Uint8Array): string {
@@ -127,12 +130,12 @@ describe('codec', () => {
     );
     expect(decodeError(batch([{ ...base, from: 0 }]))).toContain('non-zero');
     expect(decodeError(controlFrame(frameKinds.BATCH, [1, 2, 3]).subarray(1))).toContain(
-      '12-tuple',
+      '16-tuple',
     );
     expect(decodeError(new Uint8Array(0))).toContain('empty');
     expect(decodeError(Uint8Array.from([0x92, 0x01]))).toContain('not msgpack');
     expect(decodeError(Uint8Array.from([0xdd, 0xff, 0xff, 0xff, 0xff]))).toContain('not msgpack');
-    expect(decodeError(Uint8Array.from([0xc1]))).toContain('12-tuple');
+    expect(decodeError(Uint8Array.from([0xc1]))).toContain('16-tuple');
     const gap = {
       ...base,
       type: 'MsgApp' as const,

@@ -4,7 +4,8 @@
 // time since it has been continuously connected.
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
-import { buildFrame, connPurposes, frameKinds } from './codec.js';
+import { assert } from './assert.js';
+import { buildFrame, connPurposes, frameKinds, type EncodedMessage } from './codec.js';
 import { frameBytes, startLiveness, type TransportContext } from './context.js';
 import { isTransportError } from './errors.js';
 import { checkWelcome, closeCodes, helloFrame, isRefusalCode } from './handshake.js';
@@ -44,7 +45,7 @@ export class PeerLink {
   private state: LinkState = 'idle';
   private ws: WebSocket | undefined;
   // Invariant: queueBytes is the sum of the byte lengths in queue.
-  private queue: Uint8Array[] = [];
+  private queue: EncodedMessage[] = [];
   private queueBytes = 0;
   private flushScheduled = false;
   private awaitingDrain = false;
@@ -70,12 +71,12 @@ export class PeerLink {
    * Queues one encoded message. Dropped (and the peer reported unreachable) when the link is not
    * connected, the queue is full, or the message alone cannot fit in a frame.
    */
-  enqueue(encoded: Uint8Array): void {
+  enqueue(encoded: EncodedMessage): void {
     const { ctx } = this;
-    if (encoded.byteLength + frameHeaderBytes > ctx.limits.frameBytesMax) {
+    if (encoded.sizeBytes + frameHeaderBytes > ctx.limits.frameBytesMax) {
       ctx.stats.droppedFrameTooLarge++;
       ctx.logger.warn(
-        `message to member ${this.peer} of ${encoded.byteLength} bytes exceeds frameBytesMax; dropped`,
+        `message to member ${this.peer} of ${encoded.sizeBytes} bytes exceeds frameBytesMax; dropped`,
         { code: 'FRAME_TOO_LARGE', peer: this.peer },
       );
       ctx.reportUnreachable(this.peer);
@@ -88,13 +89,13 @@ export class PeerLink {
     }
     if (
       this.queue.length >= ctx.limits.sendQueueMsgsMax ||
-      this.queueBytes + encoded.byteLength > ctx.limits.sendQueueBytesMax
+      this.queueBytes + encoded.sizeBytes > ctx.limits.sendQueueBytesMax
     ) {
       this.dropQueueFull();
       return;
     }
     this.queue.push(encoded);
-    this.queueBytes += encoded.byteLength;
+    this.queueBytes += encoded.sizeBytes;
     if (!this.flushScheduled && !this.awaitingDrain) {
       this.flushScheduled = true;
       // Everything queued for this peer in this turn goes out together in the check phase.
@@ -131,14 +132,19 @@ export class PeerLink {
     do {
       const start = taken;
       let sizeBytes = frameHeaderBytes;
+      const parts: Uint8Array[] = [];
       while (taken < this.queue.length) {
-        const next = this.queue[taken] as Uint8Array;
-        if (taken > start && sizeBytes + next.byteLength > limits.frameBytesMax) break;
-        sizeBytes += next.byteLength;
+        const next = this.queue[taken] as EncodedMessage;
+        if (taken > start && sizeBytes + next.sizeBytes > limits.frameBytesMax) break;
+        sizeBytes += next.sizeBytes;
+        for (const part of next.parts) parts.push(part);
         taken++;
       }
       if (frame !== undefined) ws.send(frame, { binary: true });
-      frame = buildFrame(frameKinds.BATCH, this.queue.slice(start, taken));
+      frame = buildFrame(frameKinds.BATCH, parts);
+      // Pair assertion: frames are checked against frameBytesMax here and by the receiver.
+      assert(frame.byteLength === sizeBytes, 'a frame is as long as its parts');
+      if (taken - start > 1) assert(sizeBytes <= limits.frameBytesMax, 'a batch fits in a frame');
       this.countSent(taken - start, sizeBytes - frameHeaderBytes);
     } while (taken < this.queue.length && ws.bufferedAmount < limits.socketBufferedBytesMax);
     this.queue = taken === this.queue.length ? [] : this.queue.slice(taken);

@@ -156,7 +156,7 @@ export async function sendSnapshotStream(
     clearTimeout(handshakeTimer);
     if (refusal !== undefined) throw snapshotFailed(`snapshot refused: ${refusal.reason}`);
     const ack = conn.next(frameKinds.SNAP_ACK);
-    await conn.send(buildFrame(frameKinds.SNAP_HEAD, [encodeMessage(body.message)]), 0);
+    await conn.send(buildFrame(frameKinds.SNAP_HEAD, encodeMessage(body.message).parts), 0);
     await streamBody(conn, ctx, body.chunks);
     const [ok, reason] = decodeControl(await ack, 2, 'snapshot ack');
     if (ok !== true) throw snapshotFailed(`receiver refused the snapshot: ${String(reason)}`);

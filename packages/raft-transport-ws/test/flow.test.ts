@@ -55,7 +55,9 @@ describe('frame size', () => {
     members = [a];
     a.transport.addPeer(2, 'ws://127.0.0.1:1');
     const peer = await rawPeer(a.url, { from: 2, to: 1 });
-    peer.ws.send(buildFrame(frameKinds.BATCH, [encodeMessage(msg('MsgApp', [2, 1], big(5000)))]));
+    peer.ws.send(
+      buildFrame(frameKinds.BATCH, encodeMessage(msg('MsgApp', [2, 1], big(5000))).parts),
+    );
     expect(await peer.closed).toBe(closeCodes.MESSAGE_TOO_BIG);
     await a.until(() => a.logsWith('FRAME_TOO_LARGE').length === 1, 'log line');
     expect(a.received).toEqual([]);

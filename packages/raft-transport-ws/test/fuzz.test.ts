@@ -29,7 +29,7 @@ async function probe(frame: Buffer): Promise<'closed' | 'alive'> {
   const id = ++marker;
   peer.ws.send(frame);
   peer.ws.send(
-    buildFrame(frameKinds.BATCH, [encodeMessage(msg('MsgHeartbeat', [2, 1], { commit: id }))]),
+    buildFrame(frameKinds.BATCH, encodeMessage(msg('MsgHeartbeat', [2, 1], { commit: id })).parts),
   );
   const arrived = a.until(() => a.received.some((m) => m.commit === id), 'marker');
   const outcome = await Promise.race([
@@ -55,7 +55,7 @@ function validFrame(type: number, entryCount: number): Buffer {
           data: Buffer.alloc(8, i),
         }))
       : [];
-  return buildFrame(frameKinds.BATCH, [encodeMessage(msg(t, [2, 1], { index: 5, entries }))]);
+  return buildFrame(frameKinds.BATCH, encodeMessage(msg(t, [2, 1], { index: 5, entries })).parts);
 }
 
 describe('decoding untrusted frames', () => {

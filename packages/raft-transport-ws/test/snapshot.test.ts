@@ -147,7 +147,7 @@ describe('snapshots', () => {
     const acks: Buffer[] = [];
     peer.ws.on('message', (d: Buffer) => acks.push(d));
     const body = Buffer.alloc(5000, 3);
-    peer.ws.send(buildFrame(frameKinds.SNAP_HEAD, [encodeMessage(snapMsg(1, 2))]));
+    peer.ws.send(buildFrame(frameKinds.SNAP_HEAD, encodeMessage(snapMsg(1, 2)).parts));
     peer.ws.send(buildFrame(frameKinds.SNAP_CHUNK, [body]));
     const wrong = createHash('sha256').update('something else').digest();
     peer.ws.send(controlFrame(frameKinds.SNAP_END, [body.byteLength, wrong]));
