@@ -124,50 +124,70 @@ function report(metric: string, v: number, base: { name: string; value: number; 
   reportFigure({ bench, metric, value: v, unit: base.unit ?? 'us', baseline: base.name, baselineValue: base.value });
 }
 
-async function atScale(): Promise<void> {
-  const storeDir = freshDir();
-  const rawDir = freshDir();
-  await loadStore(storeDir);
-  loadRaw(rawDir);
-  const rawT0 = performance.now();
-  const env = open<Buffer, Buffer>({ path: rawDir, encoding: 'binary', keyEncoding: 'binary', maxDbs: 2 });
-  const db = env.openDB<Buffer, Buffer>({ name: 'raw', encoding: 'binary', keyEncoding: 'binary' });
-  db.get(keyOf(0));
-  const rawOpenMs = performance.now() - rawT0;
+const prefixes = Math.max(1, Math.floor(keyCount / 100));
+
+function prefixRange(x: number): { key: Buffer; rangeEnd: Buffer } {
+  const p = x % prefixes;
+  const key = keyOf(p * 100).subarray(0, 9);
+  const rangeEnd = Buffer.from(key);
+  rangeEnd[rangeEnd.length - 1] = (rangeEnd[rangeEnd.length - 1] ?? 0) + 1;
+  return { key, rangeEnd };
+}
+
+interface Measured {
+  one: { p50: number; p99: number };
+  hundred: { p50: number; p99: number };
+  openMs: number;
+}
+
+/** Reopens the loaded store and reads it; memory is measured before anything raw is touched. */
+async function measureStore(dir: string): Promise<Measured & { rssMb: number; heapMb: number }> {
   const t0 = performance.now();
-  const store = MvccStore.open({ path: storeDir });
+  const store = MvccStore.open({ path: dir });
   store.range({ key: keyOf(0) });
-  const reopenMs = performance.now() - t0;
-  const prefixes = Math.max(1, Math.floor(keyCount / 100));
-  const prefixEnd = (p: number): Buffer => keyOf(p * 100 + 99).subarray(0, 9);
+  const openMs = performance.now() - t0;
   const one = sampleUs(20_000, (x) => store.range({ key: keyOf(x % keyCount) }));
-  const rawOne = sampleUs(20_000, (x) => db.get(keyOf(x % keyCount)));
-  const scan = (x: number): { key: Buffer; rangeEnd: Buffer } => {
-    const p = x % prefixes;
-    const end = Buffer.from(prefixEnd(p));
-    end[end.length - 1] = (end[end.length - 1] ?? 0) + 1;
-    return { key: keyOf(p * 100).subarray(0, 9), rangeEnd: end };
-  };
   const hundred = sampleUs(2_000, (x) => {
-    const r = store.range(scan(x));
+    const r = store.range(prefixRange(x));
     if (r.kvs.length !== Math.min(100, keyCount)) throw new Error(`prefix range gave ${String(r.kvs.length)}`);
   });
-  const rawHundred = sampleUs(2_000, (x) => {
-    const s = scan(x);
+  const mem = process.memoryUsage();
+  await store.close();
+  return { one, hundred, openMs, rssMb: mem.rss / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20 };
+}
+
+async function measureRaw(dir: string): Promise<Measured> {
+  loadRaw(dir);
+  const t0 = performance.now();
+  const env = open<Buffer, Buffer>({ path: dir, encoding: 'binary', keyEncoding: 'binary', maxDbs: 2 });
+  const db = env.openDB<Buffer, Buffer>({ name: 'raw', encoding: 'binary', keyEncoding: 'binary' });
+  db.get(keyOf(0));
+  const openMs = performance.now() - t0;
+  const one = sampleUs(20_000, (x) => db.get(keyOf(x % keyCount)));
+  const hundred = sampleUs(2_000, (x) => {
+    const s = prefixRange(x);
     let n = 0;
     for (const row of db.getRange({ start: s.key, end: s.rangeEnd })) n += row.value.length > 0 ? 1 : 0;
     if (n === 0) throw new Error('raw prefix range is empty');
   });
-  const rssMb = process.memoryUsage().rss / (1024 * 1024);
-  const n = `keys=${String(keyCount)}`;
-  report(`one-key range p50 ${n}`, one.p50, { name: 'raw lmdb get p50', value: rawOne.p50 });
-  report(`one-key range p99 ${n}`, one.p99, { name: 'raw lmdb get p99', value: rawOne.p99 });
-  report(`100-key prefix range p50 ${n}`, hundred.p50, { name: 'raw lmdb getRange p50', value: rawHundred.p50 });
-  report(`100-key prefix range p99 ${n}`, hundred.p99, { name: 'raw lmdb getRange p99', value: rawHundred.p99 });
-  report(`rss after reads ${n}`, rssMb, { name: 'issue target', value: 400, unit: 'MB' });
-  report(`reopen ${n}`, reopenMs, { name: 'raw lmdb open', value: rawOpenMs, unit: 'ms' });
-  await store.close();
   await env.close();
+  return { one, hundred, openMs };
+}
+
+async function atScale(): Promise<void> {
+  const storeDir = freshDir();
+  await loadStore(storeDir);
+  (globalThis as { gc?: () => void }).gc?.();
+  const ours = await measureStore(storeDir);
+  const raw = await measureRaw(freshDir());
+  const n = `keys=${String(keyCount)}`;
+  report(`one-key range p50 ${n}`, ours.one.p50, { name: 'raw lmdb get p50', value: raw.one.p50 });
+  report(`one-key range p99 ${n}`, ours.one.p99, { name: 'raw lmdb get p99', value: raw.one.p99 });
+  report(`100-key prefix range p50 ${n}`, ours.hundred.p50, { name: 'raw lmdb getRange p50', value: raw.hundred.p50 });
+  report(`100-key prefix range p99 ${n}`, ours.hundred.p99, { name: 'raw lmdb getRange p99', value: raw.hundred.p99 });
+  report(`rss after reads ${n}`, ours.rssMb, { name: 'issue target', value: 400, unit: 'MB' });
+  report(`js heap used after reads ${n}`, ours.heapMb, { name: 'issue target (rss)', value: 400, unit: 'MB' });
+  report(`reopen ${n}`, ours.openMs, { name: 'raw lmdb open', value: raw.openMs, unit: 'ms' });
 }
 
 try {
