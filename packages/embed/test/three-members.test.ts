@@ -95,13 +95,13 @@ describe('three members', () => {
     const concurrent = await within(
       Promise.all(
         Array.from({ length: 90 }, (_, j) =>
-          servers[j % 3]?.kv.put({ key: b(`c${j}`), value: b(`${j}`) }),
+          (servers[j % 3] as Server).kv.put({ key: b(`c${j}`), value: b(`${j}`) }),
         ),
       ),
       10_000,
       'concurrent puts',
     );
-    expect(new Set(concurrent.map((p) => p?.revision)).size).toBe(90);
+    expect(new Set(concurrent.map((p) => p.revision)).size).toBe(90);
     for (const reader of servers) {
       expect((await reader.kv.range({ key: b('c'), rangeEnd: b('d') })).count).toBe(90);
     }
