@@ -16,6 +16,13 @@ import type { ResolvedConfig } from './config.js';
 import { payloadsSizeBytes } from './entries.js';
 import { RaftError } from './errors.js';
 import type { RaftLogger } from './logger.js';
+import {
+  bytesEqual,
+  campaignTransferContext,
+  isVoteType,
+  makeMessage,
+  type MessageFields,
+} from './message.js';
 import { RaftLog } from './raft-log.js';
 import { ReadOnly } from './read-only.js';
 import { bcastAppend, maybeSendAppend } from './replication.js';
@@ -38,51 +45,10 @@ import type {
   StateType,
 } from './types.js';
 
-/** The context of a vote that a leadership transfer forces (it bypasses leases). */
-export const campaignTransferContext = new Uint8Array([
-  0x74, 0x72, 0x61, 0x6e, 0x73, 0x66, 0x65, 0x72,
-]);
-
 /** What a campaign is: a pre-vote round, a real election, or one forced by a transfer. */
 export type CampaignType = 'preElection' | 'election' | 'transfer';
 
-/** The fields of an outgoing message that are not defaulted. */
-export type MessageFields = Partial<Message> & Pick<Message, 'type' | 'to'>;
-
 const emptyBytes = new Uint8Array(0);
-
-const noEntries: readonly Entry[] = [];
-
-/**
- * Builds a message with every unused field at its zero value. Fields are assigned one by one so
- * every message has the same object shape (this is on the hot path of replication).
- */
-export function makeMessage(m: MessageFields, override?: { from: number; term: number }): Message {
-  const msg = {
-    type: m.type,
-    to: m.to,
-    from: override?.from ?? m.from ?? 0,
-    term: override?.term ?? m.term ?? 0,
-    logTerm: m.logTerm ?? 0,
-    index: m.index ?? 0,
-    entries: m.entries ?? noEntries,
-    commit: m.commit ?? 0,
-    reject: m.reject ?? false,
-    rejectHint: m.rejectHint ?? 0,
-    context: m.context ?? emptyBytes,
-  };
-  return m.snapshot === undefined ? msg : { ...msg, snapshot: m.snapshot };
-}
-
-function isVoteType(t: Message['type']): boolean {
-  return t === 'MsgVote' || t === 'MsgPreVote' || t === 'MsgVoteResp' || t === 'MsgPreVoteResp';
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** One Raft member's state. Internal: the public face is RawNode. */
 export class Raft {

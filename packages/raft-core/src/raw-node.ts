@@ -7,7 +7,8 @@ import { resolveConfig, type RaftConfig } from './config.js';
 import { entriesSizeBytes } from './entries.js';
 import { isRaftError, RaftError } from './errors.js';
 import type { EntryId } from './log-unstable.js';
-import { makeMessage, Raft } from './raft.js';
+import { makeMessage } from './message.js';
+import { Raft } from './raft.js';
 import type { ProgressState } from './tracker/progress.js';
 import { toConfState } from './tracker/tracker.js';
 import {

@@ -1,7 +1,7 @@
 // Goal: ReadOnly answers a read once a quorum acked it, together with every read queued
 // before it, and heartbeats carry the newest pending context.
 import { describe, expect, it } from 'vitest';
-import { makeMessage } from './raft.js';
+import { makeMessage } from './message.js';
 import { ReadOnly } from './read-only.js';
 
 const req = (ctx: number) =>
