@@ -135,6 +135,23 @@ export function unary<TReq>(
   };
 }
 
+/**
+ * Wraps a unary `handler` that may wait a long time (a lock, a campaign): it gets an AbortSignal
+ * that aborts when the client cancels the call or its deadline passes.
+ */
+export function unaryWaiting<TReq>(
+  gate: CallGate,
+  handler: (req: TReq, signal: AbortSignal) => Promise<object>,
+): (call: ServerUnaryCall<Inbound<TReq>, object>, cb: sendUnaryData<object>) => void {
+  return (call, cb) => {
+    const abort = new AbortController();
+    call.once('cancelled', () => {
+      abort.abort();
+    });
+    unary<TReq>(gate, (req) => handler(req, abort.signal))(call, cb);
+  };
+}
+
 /** A server-streaming handler: writes to `call` and ends it (or throws / rejects). */
 export type ServerStreamHandler<TReq> = (
   req: TReq,

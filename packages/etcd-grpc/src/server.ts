@@ -11,10 +11,12 @@ import {
 } from './limits.js';
 import { authService } from './services/auth.js';
 import { clusterService } from './services/cluster.js';
+import { electionService } from './services/election.js';
 import type { ServiceContext } from './services/context.js';
 import { healthService } from './services/health.js';
 import { kvService } from './services/kv.js';
 import { leaseService } from './services/lease.js';
+import { lockService } from './services/lock.js';
 import { maintenanceService } from './services/maintenance.js';
 import { watchService } from './services/watch.js';
 
@@ -76,7 +78,7 @@ function resolveContext(opts: EtcdGrpcServerOptions): ServiceContext {
 
 /**
  * Creates a gRPC server that serves etcd's v3 API (KV, Watch, Lease, Cluster, Maintenance, Auth
- * with auth disabled, and grpc.health.v1.Health) over `backend`, so that etcdctl and etcd's
+ * with auth disabled, v3lock, v3election and grpc.health.v1.Health) over `backend`, so that etcdctl and etcd's
  * clients work against it unchanged.
  * @throws EtcdGrpcError INVALID_CONFIG when an option is out of range.
  * @example
@@ -98,6 +100,8 @@ export function createEtcdGrpcServer(opts: EtcdGrpcServerOptions): EtcdGrpcServe
   server.addService(serviceDefinition('etcdserverpb.Cluster'), clusterService(ctx));
   server.addService(serviceDefinition('etcdserverpb.Maintenance'), maintenanceService(ctx));
   server.addService(serviceDefinition('etcdserverpb.Auth'), authService(ctx.backend));
+  server.addService(serviceDefinition('v3lockpb.Lock'), lockService(ctx));
+  server.addService(serviceDefinition('v3electionpb.Election'), electionService(ctx));
   server.addService(serviceDefinition('grpc.health.v1.Health'), healthService(ctx.backend));
   let closed = false;
   return {
