@@ -16,8 +16,8 @@ import { encodeMessage } from '../src/codec.js';
 const entriesPerApp = 64;
 const entryBytes = 256;
 const windowApps = 64;
-const runMs = Number(process.env['BENCH_RUN_MS'] ?? '1500');
-const rounds = Number(process.env['BENCH_ROUNDS'] ?? '3');
+const runMs = Number(process.env['BENCH_RUN_MS'] ?? '800');
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? '5');
 const bench = 'raft-transport-ws';
 
 const entryData = Buffer.alloc(entryBytes, 7);

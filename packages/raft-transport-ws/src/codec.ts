@@ -11,13 +11,14 @@
 //   SNAP_END   [byteCount, sha256]                                         client -> server
 //   SNAP_ACK   [ok, reason]                                                server -> client
 //
-// A message tuple is [type, to, from, term, logTerm, index, commit, reject, rejectHint, context,
-// snapshot, entryTerms, entryIndexes, entryTypes, entrySizes, entryData]: entries travel as
-// columns, and entryData is every entry's data back to back in one msgpack bin32, sliced apart
-// by entrySizes on receipt (no copy). The sender packs the first fifteen fields with msgpackr
-// and writes the bin32 header itself, so entry bytes are copied once, into the frame, instead of
-// first into msgpackr's buffer (which also costs an extension lookup per entry). A snapshot is
-// [data, index, term, voters, learners, votersOutgoing, learnersNext, autoLeave] or null.
+// A message tuple is [type, to, from, term, logTerm, index, commit, reject, rejectHint,
+// snapshot, entryTerms, entryIndexes, entryTypes, entrySizes, context, entryData]: entries
+// travel as columns, and entryData is every entry's data back to back in one msgpack bin32,
+// sliced apart by entrySizes on receipt (no copy). The sender packs the first fourteen fields
+// with msgpackr and writes the two bin32 fields itself, so byte fields are copied once, into
+// the frame, instead of first into msgpackr's buffer (where each byte string also costs an
+// extension lookup). A snapshot is [data, index, term, voters, learners, votersOutgoing,
+// learnersNext, autoLeave] or null.
 import { Packr } from 'msgpackr';
 import {
   assertValidMessage,
@@ -92,7 +93,16 @@ export interface EncodedMessage {
 const messageFieldCount = 16;
 // msgpack array16 header for the sixteen-field message tuple.
 const messageArrayHeader = Uint8Array.from([0xdc, 0x00, messageFieldCount]);
-const fixarray15 = 0x90 | (messageFieldCount - 1);
+const packedFieldCount = messageFieldCount - 2;
+const packedFieldsHeader = 0x90 | packedFieldCount;
+
+/** A msgpack bin32 header for `sizeBytes` bytes. */
+function bin32Header(sizeBytes: number): Buffer {
+  const header = Buffer.allocUnsafe(5);
+  header[0] = 0xc6;
+  header.writeUInt32BE(sizeBytes, 1);
+  return header;
+}
 
 /** Packs one message. Its parts may be kept: msgpackr never reuses a returned buffer. */
 export function encodeMessage(m: Message): EncodedMessage {
@@ -121,20 +131,23 @@ export function encodeMessage(m: Message): EncodedMessage {
     m.commit,
     m.reject,
     m.rejectHint,
-    m.context,
     m.snapshot === undefined ? null : snapshotTuple(m.snapshot),
     terms,
     indexes,
     types,
     sizes,
   ]);
-  assert(head[0] === fixarray15, 'the first fifteen fields pack as a fixarray');
-  const binHeader = Buffer.allocUnsafe(5);
-  binHeader[0] = 0xc6;
-  binHeader.writeUInt32BE(dataBytes, 1);
-  parts.push(head.subarray(1), binHeader);
+  assert(head[0] === packedFieldsHeader, 'the packed fields form a fixarray');
+  parts.push(
+    head.subarray(1),
+    bin32Header(m.context.byteLength),
+    m.context,
+    bin32Header(dataBytes),
+  );
   for (const e of m.entries) parts.push(e.data);
-  return { parts, sizeBytes: messageArrayHeader.byteLength + head.byteLength - 1 + 5 + dataBytes };
+  const sizeBytes =
+    messageArrayHeader.byteLength + head.byteLength - 1 + 10 + m.context.byteLength + dataBytes;
+  return { parts, sizeBytes };
 }
 
 function asTuple(v: unknown, length: number, what: string): unknown[] {
@@ -195,8 +208,8 @@ function decodeSnapshot(v: unknown): Snapshot | undefined {
  */
 export function messageFromTuple(v: unknown): Message {
   const t = asTuple(v, messageFieldCount, 'message');
-  const entries = decodeEntries(t.slice(11));
-  const snapshot = decodeSnapshot(t[10]);
+  const entries = decodeEntries([t[10], t[11], t[12], t[13], t[15]]);
+  const snapshot = decodeSnapshot(t[9]);
   const m = {
     type: typeof t[0] === 'number' ? messageTypes[t[0]] : undefined,
     to: t[1],
@@ -207,7 +220,7 @@ export function messageFromTuple(v: unknown): Message {
     commit: t[6],
     reject: t[7],
     rejectHint: t[8],
-    context: t[9],
+    context: t[14],
     entries,
     ...(snapshot === undefined ? {} : { snapshot }),
   };
