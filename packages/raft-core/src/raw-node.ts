@@ -4,7 +4,7 @@
 import { assert } from './assert.js';
 import { encodeConfChange } from './conf-change-codec.js';
 import { resolveConfig, type RaftConfig } from './config.js';
-import { entriesSizeBytes } from './entries.js';
+import { entriesSizeBytes, payloadsSizeBytes } from './entries.js';
 import { isRaftError, RaftError } from './errors.js';
 import type { EntryId } from './log-unstable.js';
 import { makeMessage } from './message.js';
@@ -70,6 +70,8 @@ interface Handed {
   readonly snapshotIndex: number | undefined;
   readonly lastCommitted: Entry | undefined;
   readonly committedSizeBytes: number;
+  /** Payload bytes only: what the uncommitted limit counted when they were proposed. */
+  readonly committedPayloadBytes: number;
 }
 
 const responseTypes: ReadonlySet<MessageType> = new Set<MessageType>([
@@ -269,6 +271,7 @@ export class RawNode {
       snapshotIndex: snapshot?.metadata.index,
       lastCommitted,
       committedSizeBytes,
+      committedPayloadBytes: payloadsSizeBytes(committedEntries),
     });
     return rd;
   }
@@ -290,7 +293,7 @@ export class RawNode {
       if (h.lastEntry !== undefined) r.raftLog.unstable.stableTo(h.lastEntry);
       if (h.lastCommitted !== undefined) {
         r.appliedTo(h.lastCommitted.index, h.committedSizeBytes);
-        if (r.state === 'StateLeader') r.reduceUncommittedSize(h.committedSizeBytes);
+        if (r.state === 'StateLeader') r.reduceUncommittedSize(h.committedPayloadBytes);
       }
     }
   }
