@@ -29,7 +29,28 @@ export function entryRecordBytes(entry: Entry): number {
 
 /** Encodes `entry` as a checksummed record. The entry must already be validated. */
 export function encodeEntryRecord(entry: Entry): Buffer {
-  const out = Buffer.allocUnsafe(entryRecordHeaderBytes + entry.data.byteLength);
+  return encodeInto(Buffer.allocUnsafe(entryRecordBytes(entry)), entry);
+}
+
+/**
+ * Encodes `entries` as records laid out back to back in one buffer (one allocation, and one
+ * memory region for LMDB to copy from), returned as views of it in the same order.
+ */
+export function encodeEntryRecords(entries: readonly Entry[]): Buffer[] {
+  let total = 0;
+  for (const e of entries) total += entryRecordBytes(e);
+  const all = Buffer.allocUnsafeSlow(total);
+  const out: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const n = entryRecordBytes(e);
+    out.push(encodeInto(all.subarray(offset, offset + n), e));
+    offset += n;
+  }
+  return out;
+}
+
+function encodeInto(out: Buffer, entry: Entry): Buffer {
   out[4] = formatVersion;
   out[5] = typeCodes[entry.type];
   out.writeUInt16BE(0, 6);

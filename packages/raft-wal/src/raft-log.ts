@@ -8,7 +8,7 @@ import { entrySizeBytes, StorageError } from '@keel/raft-core';
 import type { ConfState, Entry, HardState, Snapshot, Storage } from '@keel/raft-core';
 import { assert } from './assert.js';
 import { EntryCache } from './entry-cache.js';
-import { encodeEntryRecord, entryRecordHeaderBytes } from './entry-record.js';
+import { encodeEntryRecords, entryRecordHeaderBytes } from './entry-record.js';
 import { WalError } from './errors.js';
 import { encodeIndexKey } from './index-key.js';
 import { cacheBytesCap, cacheBytesDefault, logBytesCap, logBytesDefault } from './limits.js';
@@ -374,11 +374,12 @@ export class RaftLog implements Storage {
     let logBytes = this.logBytes;
     for (const [lo, hi] of deletes) for (let i = lo; i < hi; i++) logBytes -= this.recordBytes(i);
     const puts: { entry: Entry; record: Buffer }[] = [];
+    const records = encodeEntryRecords(plan.run);
     for (let k = 0; k < plan.run.length; k++) {
       const e = plan.run[k] as Entry;
+      const record = records[k] as Buffer;
       if (e.index >= oldLo && e.index < oldHi) logBytes -= this.recordBytes(e.index);
       // The cache keeps the caller's entry: raft hands out entries as immutable (readonly).
-      const record = encodeEntryRecord(e);
       puts.push({ entry: e, record });
       logBytes += record.byteLength;
     }

@@ -129,7 +129,7 @@ describe('RaftLog with a damaged data file', () => {
       next = await runChild(args, next, tally);
     }
     console.log(
-      `corruption trials: ${JSON.stringify(Object.fromEntries(tally.outcomes))}, LMDB faults: ${String(tally.faults.length)}`,
+      `corruption trials: ${JSON.stringify(Object.fromEntries(tally.outcomes))}, LMDB faults: ${String(tally.faults.length)} at offsets ${tally.faults.join(',')}`,
     );
     expect(tally.different).toEqual([]);
     expect(tally.outcomes.get('corrupt') ?? 0, 'some flips must be detected').toBeGreaterThan(0);
