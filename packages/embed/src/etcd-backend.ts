@@ -12,18 +12,21 @@ import type {
   AlarmResponse,
   ApplyRequest,
   ApplyResult,
-  LeaseGrantResponse,
-  LeaseRevokeResponse,
   MvccStore,
+  WatchCreateRequest,
+  WatchHandle,
+  WatchResponse,
 } from '@keel/kv-mvcc';
 import type { ClusterMember } from './cluster-file.js';
 import { EmbedError } from './errors.js';
 import { proposeRequest, type KvApi } from './kv-api.js';
+import type { LeaseApi } from './lease-api.js';
 
 /** What the backend needs from the server. */
 export interface BackendHost {
   readonly memberId: number;
   readonly kv: KvApi;
+  readonly lease: LeaseApi;
   readonly store: MvccStore;
   readonly members: readonly ClusterMember[];
   readonly clientUrls: readonly string[];
@@ -35,6 +38,7 @@ export interface BackendHost {
   propose(request: ApplyRequest): Promise<ApplyResult>;
   readBarrier(): Promise<unknown>;
   checkOpen(): void;
+  watch(req: WatchCreateRequest, onResponse: (r: WatchResponse) => void): WatchHandle;
 }
 
 function unsupported(what: string): EmbedError {
@@ -81,14 +85,12 @@ export function createEtcdBackend(getHost: () => BackendHost): EtcdBackend {
     deleteRange: async (req) => strip(await host().kv.deleteRange(req)),
     txn: async (req) => strip(await host().kv.txn(req)),
     compact: async (req) => strip(await host().kv.compact(req)),
-    watch: (req, onResponse) => host().store.watch(req, onResponse),
-    leaseGrant: async (req) =>
-      ((await apply({ leaseGrant: req })) as { leaseGrant: LeaseGrantResponse }).leaseGrant,
-    leaseRevoke: async (req) =>
-      ((await apply({ leaseRevoke: req })) as { leaseRevoke: LeaseRevokeResponse }).leaseRevoke,
-    leaseKeepAlive: (req) => Promise.resolve(host().store.leaseKeepAlive(req)),
-    leaseTimeToLive: (req) => Promise.resolve(host().store.leaseTimeToLive(req)),
-    leaseLeases: () => Promise.resolve(host().store.leaseLeases()),
+    watch: (req, onResponse) => host().watch(req, onResponse),
+    leaseGrant: async (req) => strip(await host().lease.grant(req)),
+    leaseRevoke: async (req) => strip(await host().lease.revoke(req.ID)),
+    leaseKeepAlive: async (req) => strip(await host().lease.keepAlive(req.ID)),
+    leaseTimeToLive: async (req) => strip(await host().lease.timeToLive(req)),
+    leaseLeases: async () => strip(await host().lease.leases()),
     memberList: async (req) => {
       if (req.linearizable) await host().readBarrier();
       return memberInfos(host());

@@ -29,6 +29,7 @@ export type { LogLevel } from './logger.js';
 export { Server, startServer } from './server.js';
 export type { CloseOptions, StartOptions } from './server.js';
 export type { KvApi, ResponseHeader, WithHeader } from './kv-api.js';
+export type { LeaseApi } from './lease-api.js';
 export type { ClusterMember } from './cluster-file.js';
 export { systemClock } from './clock.js';
 export type { Cancel, Clock } from './clock.js';

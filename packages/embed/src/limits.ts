@@ -25,3 +25,8 @@ assert(atMost(readBatchCountMax, pendingRequestsMax), 'a read batch cannot excee
 export function requestTimeoutMs(electionMs: number): number {
   return requestTimeoutBaseMs + 2 * electionMs;
 }
+
+/** How often the leader looks for expired leases (etcd's lessor checks every 500 ms). */
+export const leaseCheckIntervalMs = 500;
+/** Lease revokes the leader proposes per check at most (etcd: 1000 per second). */
+export const leaseRevokesPerCheckMax = 500;

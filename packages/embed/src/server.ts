@@ -11,7 +11,10 @@ import type { ClusterFile } from './cluster-file.js';
 import { resolveConfig, type Logger, type ResolvedConfig, type ServerConfig } from './config.js';
 import { Driver } from './driver.js';
 import { EmbedError } from './errors.js';
-import { createKvApi, type KvApi, type ResponseHeader } from './kv-api.js';
+import type { WatchCreateRequest, WatchHandle, WatchResponse } from '@keel/kv-mvcc';
+import { createKvApi, type KvApi, type KvHost, type ResponseHeader } from './kv-api.js';
+import { createLeaseApi, type LeaseApi } from './lease-api.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { Leadership, type LeaderChange, type LeaderWork } from './leadership.js';
 import { requestTimeoutMs } from './limits.js';
 import { startListeners, type Listeners } from './listeners.js';
@@ -43,6 +46,7 @@ interface Parts {
   readonly metrics: ServerMetrics;
   readonly transport: Transport | undefined;
   readonly listeners: Listeners;
+  readonly keeper: LeaseKeeper;
   readonly stopTicks: Cancel;
 }
 
@@ -56,6 +60,8 @@ export class Server {
   readonly clusterId: number;
   /** etcd's API in process: put, range, deleteRange, txn, compact. */
   readonly kv: KvApi;
+  /** etcd's Lease API in process: grant, revoke, keepAlive, timeToLive, leases. */
+  readonly lease: LeaseApi;
   /** Resolves once the member knows a leader and can serve; rejects STOPPED if closed first. */
   readonly ready: Promise<void>;
   readonly #parts: Parts;
@@ -78,7 +84,7 @@ export class Server {
     });
     // The caller may never await `ready`; a rejection at close must not become unhandled.
     this.ready.catch(() => undefined);
-    this.kv = createKvApi({
+    const host: KvHost = {
       store: parts.kv,
       propose: (r) => this.propose(r),
       readBarrier: () => parts.driver.readBarrier(),
@@ -89,7 +95,19 @@ export class Server {
       checkOpen: () => {
         this.checkOpen();
       },
-    });
+    };
+    this.kv = createKvApi(host);
+    this.lease = createLeaseApi(host, parts.keeper);
+  }
+
+  /**
+   * Watches a key or range on this member's store with etcd's semantics (kv-mvcc's watch):
+   * `onResponse` gets the `created` response at once, then events in revision order.
+   * @throws MvccError EMPTY_KEY, INVALID_ARGUMENT; EmbedError STOPPED
+   */
+  watch(req: WatchCreateRequest, onResponse: (r: WatchResponse) => void): WatchHandle {
+    this.checkOpen();
+    return this.#parts.kv.watch(req, onResponse);
   }
 
   /** The member's name (etcd's `--name`). */
@@ -225,6 +243,7 @@ export class Server {
     p.stopTicks();
     this.#rejectReady(new EmbedError({ code: 'STOPPED', message: 'server closed before ready' }));
     await p.listeners.close();
+    await p.keeper.close();
     await p.driver.stop();
     p.leadership.close();
     await p.transport?.close();
@@ -302,14 +321,22 @@ export async function startServer(input: ServerConfig, options: StartOptions = {
       },
     });
     cleanup.unshift(() => listeners.close());
+    const keeper = new LeaseKeeper({
+      store: kv,
+      clock,
+      leadership,
+      logger,
+      propose: (r) => driver.propose(r, config.maxRequestBytes),
+    });
     // A member alone in its configuration need not wait an election timeout to lead.
     const voters = node.status().config.voters;
     if (voters.length === 1 && voters[0] === identity.memberId) node.campaign();
     const stopTicks = clock.every(config.tickMs, () => {
       driver.inbox.pushUrgent({ kind: 'tick' });
     });
-    const parts = { config, identity, log, kv, driver, leadership, metrics, listeners, stopTicks };
-    const server = new Server({ ...parts, transport: peers.transport });
+    const parts = { config, identity, log, kv, driver, leadership, metrics, listeners, keeper };
+    keeper.start();
+    const server = new Server({ ...parts, stopTicks, transport: peers.transport });
     ref.server = server;
     driver.start((e) => {
       logger.error({ err: String(e) }, 'member stopped on a fatal error; closing');

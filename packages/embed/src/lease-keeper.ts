@@ -1,0 +1,124 @@
+// Lease expiry, as etcd's lessor does it: only the leader keeps lease deadlines, and an expired
+// lease is revoked by proposing LeaseRevoke through the log, so every member deletes the
+// attached keys at the same index. A member that becomes leader gives every lease a full TTL
+// again (etcd's Promote), since it cannot know how long the previous leader had counted.
+import type { ApplyRequest, ApplyResult, MvccStore } from '@keel/kv-mvcc';
+import type { Cancel, Clock } from './clock.js';
+import type { Logger } from './config.js';
+import { EmbedError } from './errors.js';
+import type { Leadership } from './leadership.js';
+import { leaseCheckIntervalMs, leaseRevokesPerCheckMax } from './limits.js';
+
+/** What the keeper needs from the server. */
+export interface LeaseKeeperHost {
+  readonly store: MvccStore;
+  readonly clock: Clock;
+  readonly leadership: Leadership;
+  readonly logger: Logger;
+  propose(request: ApplyRequest): Promise<ApplyResult>;
+}
+
+/**
+ * Keeps lease deadlines while this member leads. The deadline table is rebuilt from the store on
+ * every check, so leases granted through any member are picked up without a hook in apply.
+ */
+export class LeaseKeeper {
+  readonly #h: LeaseKeeperHost;
+  /** Lease ID -> deadline on the clock's scale; only meaningful while leading. */
+  readonly #deadlines = new Map<number, number>();
+  readonly #revoking = new Set<number>();
+  readonly #stop = new AbortController();
+  #done: Promise<void> | undefined;
+
+  constructor(host: LeaseKeeperHost) {
+    this.#h = host;
+  }
+
+  /** Starts following leadership; `close` stops it. */
+  start(): void {
+    this.#done = this.#h.leadership
+      .runWhileLeader((signal) => this.#lead(signal), { signal: this.#stop.signal })
+      .catch((e: unknown) => {
+        this.#h.logger.error({ err: String(e) }, 'lease expiry stopped');
+      });
+  }
+
+  #lead(signal: AbortSignal): Promise<void> {
+    this.#deadlines.clear();
+    this.#revoking.clear();
+    this.#check();
+    return new Promise((resolve) => {
+      const cancel: Cancel = this.#h.clock.every(leaseCheckIntervalMs, () => {
+        this.#check();
+      });
+      signal.addEventListener('abort', () => {
+        cancel();
+        resolve();
+      });
+    });
+  }
+
+  /** Picks up new leases, forgets revoked ones, and proposes revokes for expired ones. */
+  #check(): void {
+    const now = this.#h.clock.nowMs();
+    const store = this.#h.store;
+    const live = new Set(store.leaseLeases().leases.map((l) => l.ID));
+    for (const id of this.#deadlines.keys()) if (!live.has(id)) this.#deadlines.delete(id);
+    let revokes = 0;
+    for (const id of live) {
+      const deadline = this.#deadlines.get(id);
+      if (deadline === undefined) {
+        const ttl = store.leaseTimeToLive({ ID: id }).grantedTTL;
+        this.#deadlines.set(id, now + ttl * 1000);
+        continue;
+      }
+      if (deadline > now || this.#revoking.has(id) || revokes >= leaseRevokesPerCheckMax) continue;
+      revokes += 1;
+      this.#revoke(id);
+    }
+  }
+
+  #revoke(id: number): void {
+    this.#revoking.add(id);
+    // Its outcome needs no caller: a failed revoke (leadership lost, timeout) is retried at the
+    // next check while this member still leads, so the rejection is only logged.
+    this.#h
+      .propose({ leaseRevoke: { ID: id } })
+      .catch((e: unknown) => {
+        this.#h.logger.warn({ lease: id, err: String(e) }, 'lease revoke failed; will retry');
+      })
+      .finally(() => this.#revoking.delete(id));
+  }
+
+  /**
+   * Restarts lease `id`'s TTL on the leader (etcd's LeaseKeepAlive).
+   * @throws EmbedError NOT_LEADER on a follower (forwarding keep-alives is not built yet);
+   * MvccError LEASE_NOT_FOUND.
+   */
+  keepAlive(id: number): { ID: number; TTL: number } {
+    if (!this.#h.leadership.isLeader()) {
+      throw new EmbedError({ code: 'NOT_LEADER', message: 'lease keep-alive must reach the leader' });
+    }
+    const res = this.#h.store.leaseKeepAlive({ ID: id });
+    this.#deadlines.set(id, this.#h.clock.nowMs() + res.TTL * 1000);
+    return { ID: id, TTL: res.TTL };
+  }
+
+  /** Starts lease `id`'s deadline now on the leader, once its grant has been applied. */
+  noteGrant(id: number, ttlSeconds: number): void {
+    if (this.#h.leadership.isLeader()) this.#deadlines.set(id, this.#h.clock.nowMs() + ttlSeconds * 1000);
+  }
+
+  /** Seconds left of lease `id` as this member knows them (the leader's deadline when leading). */
+  remainingSeconds(id: number, fallback: number): number {
+    const deadline = this.#deadlines.get(id);
+    if (deadline === undefined || !this.#h.leadership.isLeader()) return fallback;
+    return Math.max(0, Math.ceil((deadline - this.#h.clock.nowMs()) / 1000));
+  }
+
+  /** Stops keeping deadlines. Idempotent. */
+  async close(): Promise<void> {
+    this.#stop.abort();
+    await this.#done;
+  }
+}
