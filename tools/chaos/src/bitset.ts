@@ -26,17 +26,36 @@ export class Bitset {
     return ((this.#words[i >>> 5] ?? 0) & (1 << (i & 31))) !== 0;
   }
 
-  /** A frozen copy of the words, for the memo table. */
-  snapshot(): Uint32Array {
-    return this.#words.slice();
+  /**
+   * A compact copy for the memo table. A search over a history in invocation order linearizes
+   * roughly a prefix plus a window, so the copy keeps the count of leading all-ones words and the
+   * words from there to the last non-zero one: O(window) memory per entry instead of O(n).
+   */
+  snapshot(): BitsetSnapshot {
+    const words = this.#words;
+    let lo = 0;
+    while (lo < words.length && words[lo] === 0xffffffff) lo++;
+    let hi = words.length;
+    while (hi > lo && words[hi - 1] === 0) hi--;
+    return { fullWords: lo, words: words.slice(lo, hi) };
   }
 
-  /** True when the set holds exactly the bits of `words` (a `snapshot` of a same-size set). */
-  equals(words: Uint32Array): boolean {
-    if (words.length !== this.#words.length) return false;
-    for (let w = 0; w < words.length; w++) if (words[w] !== this.#words[w]) return false;
+  /** True when the set holds exactly the bits of `snap` (a `snapshot` of a same-size set). */
+  equals(snap: BitsetSnapshot): boolean {
+    const words = this.#words;
+    const lo = snap.fullWords;
+    const hi = lo + snap.words.length;
+    for (let w = 0; w < lo; w++) if (words[w] !== 0xffffffff) return false;
+    for (let w = lo; w < hi; w++) if (words[w] !== snap.words[w - lo]) return false;
+    for (let w = hi; w < words.length; w++) if (words[w] !== 0) return false;
     return true;
   }
+}
+
+/** A compact copy of a `Bitset`: `fullWords` all-ones words, then `words`, then zeros. */
+export interface BitsetSnapshot {
+  readonly fullWords: number;
+  readonly words: Uint32Array;
 }
 
 /**

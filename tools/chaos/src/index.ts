@@ -5,6 +5,7 @@ export { checkLinearizable, describeLinearizability } from './linearizability.js
 export type {
   CheckOptions,
   KeyCheck,
+  KeyDecision,
   LinearizabilityResult,
   Model,
   Verdict,

@@ -89,6 +89,25 @@ describe('checkLinearizable on histories of a sequential model', () => {
     },
   );
 
+  test.prop([arbPlans({ opsMax: 14, spreadUs: 400 }), fc.nat(), fc.nat(4)], { numRuns: 300 })(
+    'the list-append decision procedure and the search agree, on good and corrupted histories',
+    (plans, pick, how) => {
+      const ops = listAppendHistory(plans, { revs: false });
+      const reads = ops.filter((op) => op.input.f === 'read' && op.outcome === 'ok');
+      const target = reads.length === 0 ? undefined : reads[pick % reads.length];
+      const seen = [...(target?.output?.values ?? [])];
+      const appended = ops.flatMap((op) => (op.input.f === 'append' ? [op.input.value] : []));
+      const other = appended[pick % Math.max(appended.length, 1)] ?? 'phantom';
+      const variants = [seen, seen.slice(1), [...seen, other], [other, ...seen], seen.reverse()];
+      const values = variants[how % variants.length]!;
+      const mixed = ops.map((op) => (op === target ? { ...op, output: { values } } : op));
+      const auto = checkLinearizable(listAppendModel(), mixed);
+      const searched = checkLinearizable(listAppendModel(), mixed, { method: 'search' });
+      expect(searched.verdict).not.toBe('unknown');
+      expect(auto.verdict).toBe(searched.verdict);
+    },
+  );
+
   test.prop([overlapping, fc.nat()], { numRuns: 200 })(
     'rejects any history once a read returns a value nobody wrote',
     (plans, pick) => {

@@ -274,13 +274,14 @@ describe('checkLinearizable with the register model', () => {
   });
 });
 
-describe('checkLinearizable with the list-append model', () => {
+// Every list-append case runs twice: through the model's own decision procedure and the search.
+describe.each(['auto', 'search'] as const)('checkLinearizable with list append (%s)', (method) => {
   const list = (): HistoryBuilder<ListAppendInput, ListAppendOutput> =>
     new HistoryBuilder<ListAppendInput, ListAppendOutput>();
   const ap = (value: string): ListAppendInput => ({ f: 'append', key: 'l', value });
   const rd: ListAppendInput = { f: 'read', key: 'l' };
   const verdict = (h: HistoryBuilder<ListAppendInput, ListAppendOutput>): string =>
-    checkLinearizable(listAppendModel(), h.ops).verdict;
+    checkLinearizable(listAppendModel(), h.ops, { method }).verdict;
 
   it('accepts concurrent appends in either order and reads of every prefix', () => {
     for (const seen of [

@@ -21,7 +21,7 @@
 // or never. So the search succeeds as soon as no return is left in the list: every ok operation
 // is linearized, and the unknown ones still in the list simply never took effect.
 import { assert } from './assert.js';
-import { Bitset, zobrist } from './bitset.js';
+import { Bitset, zobrist, type BitsetSnapshot } from './bitset.js';
 import { ChaosError } from './errors.js';
 import { validateHistory, type Operation } from './history.js';
 import { opsPerKeyMax, searchStepsDefault, searchStepsMax } from './limits.js';
@@ -62,6 +62,20 @@ export interface Model<TState, TInput, TOutput> {
    * no output observes cannot change any other operation's output, so it may be dropped.
    */
   canDropUnobserved?(inputs: readonly TInput[]): boolean;
+  /**
+   * Optional: decides one key's (pruned) operations directly, in polynomial time, instead of the
+   * search; `undefined` when it does not apply to these operations. Same contract as the search.
+   */
+  decide?(ops: readonly Operation<TInput, TOutput>[]): KeyDecision | undefined;
+}
+
+/** A verdict on one key from a model's own decision procedure; indices are into its ops. */
+export interface KeyDecision {
+  readonly verdict: 'ok' | 'violation';
+  /** A linearization (ok), or the longest prefix of one that was found (violation). */
+  readonly linearized: readonly number[];
+  /** For violations: the operation that cannot be placed. */
+  readonly blocking?: number;
 }
 
 /** The answer for a key or a whole history. `unknown` means the search budget ran out. */
@@ -99,6 +113,11 @@ export interface LinearizabilityResult {
 export interface CheckOptions {
   /** Search steps per key before answering `unknown`; default `searchStepsDefault`. */
   readonly stepsMax?: number;
+  /**
+   * `auto` (default): a model's own `decide` where it applies, else the search. `search`: always
+   * the search (tests use it to cross-check the two).
+   */
+  readonly method?: 'auto' | 'search';
 }
 
 interface EventList {
@@ -178,7 +197,7 @@ function unlift(list: EventList, call: number): void {
 
 /** The (linearized set, state) pairs already explored, keyed by set hash and state key. */
 class Memo {
-  readonly #seen = new Map<string, Uint32Array[]>();
+  readonly #seen = new Map<string, BitsetSnapshot[]>();
 
   /** Adds the pair; false when it was already there. */
   add(hash: readonly [number, number], bits: Bitset, stateKey: string): boolean {
@@ -392,7 +411,7 @@ function regionOf<TInput, TOutput>(
 function checkKey<TState, TInput, TOutput>(
   model: Model<TState, TInput, TOutput>,
   key: string,
-  ctx: { ops: readonly Operation<TInput, TOutput>[]; stepsMax: number },
+  ctx: { ops: readonly Operation<TInput, TOutput>[]; stepsMax: number; method: 'auto' | 'search' },
 ): KeyCheck {
   const { ops } = ctx;
   if (ops.length > opsPerKeyMax) {
@@ -402,7 +421,11 @@ function checkKey<TState, TInput, TOutput>(
     });
   }
   const pruned = pruneUnknowns(model, ops);
-  const found = search(model, pruned, ctx.stepsMax);
+  const decided = ctx.method === 'auto' ? model.decide?.(pruned) : undefined;
+  const found: SearchOutcome =
+    decided === undefined
+      ? search(model, pruned, ctx.stepsMax)
+      : { ...decided, steps: pruned.length };
   const idOf = (i: number): number => pruned[i]?.id ?? -1;
   const base: KeyCheck = {
     key,
@@ -438,7 +461,10 @@ export function checkLinearizable<TState, TInput, TOutput>(
   validateHistory(ops);
   const byKey = partitionOps(model, ops);
   const keys = [...byKey.keys()].sort();
-  const checks = keys.map((key) => checkKey(model, key, { ops: byKey.get(key) ?? [], stepsMax }));
+  const method = options.method ?? 'auto';
+  const checks = keys.map((key) =>
+    checkKey(model, key, { ops: byKey.get(key) ?? [], stepsMax, method }),
+  );
   const has = (v: Verdict): boolean => checks.some((c) => c.verdict === v);
   const verdict: Verdict = has('violation') ? 'violation' : has('unknown') ? 'unknown' : 'ok';
   return { verdict, keys: checks };

@@ -10,6 +10,7 @@
 //   []  --a-->  [a] (#1)  --b-->  [a b] (#2)
 //                         --c-->  [a c] (#3)
 import type { Model } from '../linearizability.js';
+import { decideListAppend } from './list-append-decide.js';
 
 /** An operation on a list-valued key. */
 export type ListAppendInput =
@@ -96,5 +97,6 @@ export function listAppendModel(): Model<ListNode, ListAppendInput, ListAppendOu
     observedIds: (input, out) => (input.f === 'read' ? (out?.values ?? []) : []),
     // An append no read shows must come after every read of the key: dropping it changes nothing.
     canDropUnobserved: () => true,
+    decide: decideListAppend,
   };
 }
