@@ -190,6 +190,39 @@ export class Driver {
     }
   }
 
+  /**
+   * As leader, hands leadership to the most caught-up other voter (etcd's transfer on stop) and
+   * resolves once another leader is known or `waitMs` passed; true when leadership moved.
+   * A member that does not lead, or leads alone, resolves false at once.
+   */
+  transferLeadership(waitMs: number): Promise<boolean> {
+    const p = this.#p;
+    if (!p.leadership.isLeader() || this.inbox.closed) return Promise.resolve(false);
+    let best = 0;
+    let bestMatch = -1;
+    const voters = new Set(p.node.status().config.voters);
+    for (const [id, pr] of p.node.status().progress) {
+      if (id === p.memberId || !voters.has(id) || pr.match <= bestMatch) continue;
+      best = id;
+      bestMatch = pr.match;
+    }
+    if (best === 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const finish = (moved: boolean): void => {
+        off();
+        cancel();
+        resolve(moved);
+      };
+      const off = p.leadership.onChange((c) => {
+        if (c.leaderId !== 0 && c.leaderId !== p.memberId) finish(true);
+      });
+      const cancel = p.clock.after(waitMs, () => {
+        finish(false);
+      });
+      this.inbox.pushUrgent({ kind: 'transfer-leader', to: best });
+    });
+  }
+
   /** Stops the loop after its current turn and rejects every waiting request with STOPPED. */
   async stop(): Promise<void> {
     this.inbox.close();

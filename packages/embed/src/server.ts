@@ -31,7 +31,7 @@ export interface StartOptions extends UnsafeOptions {
 
 /** Options of `close()`. */
 export interface CloseOptions {
-  /** Skip handing leadership to another voter first (not built yet: close never transfers). */
+  /** Skip handing leadership to another voter first (etcd's transfer on stop). */
   readonly skipLeaderTransfer?: boolean;
 }
 
@@ -230,16 +230,21 @@ export class Server {
   }
 
   /**
-   * Stops the member: listeners, timers, the loop (pending requests reject with STOPPED), the
+   * Stops the member: when it leads a multi-member cluster, first hands leadership to the most
+   * caught-up voter (unless `skipLeaderTransfer`); then listeners, timers, the loop (pending requests reject with STOPPED), the
    * transport, the WAL and the store, in that order. Idempotent; safe before `ready`.
    */
-  close(_options: CloseOptions = {}): Promise<void> {
-    this.#closing ??= this.#shutdown();
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#shutdown(options.skipLeaderTransfer === true);
     return this.#closing;
   }
 
-  async #shutdown(): Promise<void> {
+  async #shutdown(skipLeaderTransfer: boolean): Promise<void> {
     const p = this.#parts;
+    // Hand leadership over first so the cluster does not wait an election timeout; bounded by
+    // one election timeout, as Raft aborts a transfer that takes longer.
+    const moved = skipLeaderTransfer ? false : await p.driver.transferLeadership(p.config.electionMs);
+    if (moved) this.#logger.info({ leader: this.leaderId }, 'handed leadership over before closing');
     p.stopTicks();
     this.#rejectReady(new EmbedError({ code: 'STOPPED', message: 'server closed before ready' }));
     await p.listeners.close();

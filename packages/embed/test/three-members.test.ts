@@ -135,4 +135,19 @@ describe('three members', () => {
     );
     expect(after.header.raftTerm).toBeGreaterThan(0);
   });
+
+  it('hand leadership over on close, so the others need no election timeout', async () => {
+    servers = await startCluster();
+    const leader = await within(agreedLeader(servers), 5000, 'election');
+    await leader.kv.put({ key: b('before'), value: b('1') });
+    const rest = servers.filter((m) => m !== leader);
+    await within(leader.close(), 2 * electionMs, 'close with transfer');
+    // close() waited for the transfer: a survivor already leads when it resolves. Without a
+    // transfer nobody would lead until an election timeout had passed.
+    expect(rest.filter((m) => m.isLeader())).toHaveLength(1);
+    const next = await within(agreedLeader(rest), electionMs, 'new leader');
+    expect(next.isLeader()).toBe(true);
+    const got = await next.kv.range({ key: b('before') });
+    expect(s(got.kvs[0]?.value)).toBe('1');
+  });
 });
