@@ -114,6 +114,10 @@ export class Raft {
   }
 
   private loadState(hs: HardState): void {
+    // Gateway check of what storage returned (STYLE.md §8).
+    for (const v of [hs.term, hs.vote, hs.commit]) {
+      assert(Number.isSafeInteger(v) && v >= 0, 'stored HardState holds a non-integer');
+    }
     if (hs.term === 0 && hs.vote === 0 && hs.commit === 0) return;
     const last = this.raftLog.lastIndex();
     if (!(hs.commit >= this.raftLog.committed && hs.commit <= last))

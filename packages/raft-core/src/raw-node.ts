@@ -135,6 +135,7 @@ export class RawNode {
    * past the uncommitted size limit, when forwarding is disabled, or as a candidate.
    */
   propose(data: Uint8Array): void {
+    assert(data instanceof Uint8Array, 'propose: data must be a Uint8Array');
     this.proposeEntry({ term: 0, index: 0, type: 'EntryNormal', data });
   }
 
