@@ -9,7 +9,7 @@ import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import { reportFigure } from '@keel/bench-kit';
 import { messageType } from '../src/proto.js';
 
-const calls = Number(process.env['BENCH_CALLS'] ?? 20_000);
+const calls = Number(process.env['BENCH_CALLS'] ?? 10_000);
 const warmupCalls = Math.min(3_000, calls);
 const concurrency = 32;
 const childFile = fileURLToPath(new URL('./server-child.ts', import.meta.url));
