@@ -1,15 +1,42 @@
-// The demo's entry point. The embedded server (issue 7) and the gRPC API (issue 8) it drives are
-// not built yet; until they are, it checks its flags and says so plainly.
+// `pnpm demo`: the etcd-embed article on Keel. One member runs embedded in this process; the
+// put/get loop talks to it through the etcd3 client over gRPC, as the article's program does.
+import { isEmbedError } from '@keel/embed';
 import { DemoArgsError, parseDemoArgs } from './args.js';
+import { createOutput } from './output.js';
+import { runSingleMember } from './single-member.js';
 
-try {
+const out = createOutput();
+const stop = new AbortController();
+process.once('SIGINT', () => {
+  out.line('stopping (Ctrl-C)...');
+  stop.abort();
+});
+process.once('SIGTERM', () => {
+  stop.abort();
+});
+
+async function main(): Promise<void> {
   const args = parseDemoArgs(process.argv.slice(2));
-  process.stdout.write(
-    `keel demo: the embedded server is not built yet (members=${args.members}, ` +
-      `interval=${args.intervalMs / 1000}s). This command will run the put/get loop once it is.\n`,
+  if (args.members !== 1) {
+    out.error(
+      'keel demo: --members 3 needs the keel command to start members, which is not built yet; run without --members',
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const result = await runSingleMember(args, out, stop.signal);
+  out.line(
+    `done: ${result.rounds} rounds, ${result.acknowledged} writes acknowledged, ${result.failed} failed`,
   );
-} catch (e) {
-  if (!(e instanceof DemoArgsError)) throw e;
-  process.stderr.write(`keel demo: ${e.message}\n`);
-  process.exitCode = 2;
 }
+
+main().catch((e: unknown) => {
+  if (e instanceof DemoArgsError) {
+    out.error(`keel demo: ${e.message}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (isEmbedError(e)) out.error(`keel demo: the server failed (${e.code}): ${e.message}`);
+  else out.error(`keel demo: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exitCode = 1;
+});
