@@ -6,7 +6,7 @@
 // raw LMDB open). Each throughput scenario runs BENCH_REPEATS times (default 3) alternating with
 // its baseline; the median is reported. BENCH_KEYS overrides the 1,000,000 keys for a quick run.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,7 +146,9 @@ interface Measured {
  * Reopens the loaded store and reads it. Runs in a child process (see the end of the file), so
  * that resident memory is the store's alone, not what loading a million keys left behind.
  */
-async function measureStore(dir: string): Promise<Measured & { rssMb: number; heapMb: number }> {
+async function measureStore(
+  dir: string,
+): Promise<Measured & { rssMb: number; heapMb: number; anonMb: number; fileMb: number }> {
   const t0 = performance.now();
   const store = MvccStore.open({ path: dir });
   store.range({ key: keyOf(0) });
@@ -158,8 +160,20 @@ async function measureStore(dir: string): Promise<Measured & { rssMb: number; he
     if (r.kvs.length !== Math.min(100, keyCount)) throw new Error(`prefix range gave ${String(r.kvs.length)}`);
   });
   const mem = process.memoryUsage();
+  const anonMb = statusKb('RssAnon') / 1024;
+  const fileMb = statusKb('RssFile') / 1024;
   await store.close();
-  return { one, hundred, openMs, rssMb: mem.rss / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20 };
+  return { one, hundred, openMs, rssMb: mem.rss / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20, anonMb, fileMb };
+}
+
+/** A field of /proc/self/status in kB (Linux), 0 elsewhere. */
+function statusKb(field: string): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
+    return m?.[1] === undefined ? 0 : Number(m[1]);
+  } catch {
+    return 0; // not Linux: the split is not reported
+  }
 }
 
 async function measureRaw(dir: string): Promise<Measured> {
@@ -198,6 +212,8 @@ async function atScale(): Promise<void> {
   report(`100-key prefix range p99 ${n}`, ours.hundred.p99, { name: 'raw lmdb getRange p99', value: raw.hundred.p99 });
   report(`rss after reads ${n}`, ours.rssMb, { name: 'issue target', value: 400, unit: 'MB' });
   report(`js heap used after reads ${n}`, ours.heapMb, { name: 'issue target (rss)', value: 400, unit: 'MB' });
+  report(`anonymous rss after reads ${n}`, ours.anonMb, { name: 'issue target (rss)', value: 400, unit: 'MB' });
+  report(`file-backed rss (lmdb map, code) after reads ${n}`, ours.fileMb, { name: 'issue target (rss)', value: 400, unit: 'MB' });
   report(`reopen ${n}`, ours.openMs, { name: 'raw lmdb open', value: raw.openMs, unit: 'ms' });
 }
 
@@ -206,7 +222,7 @@ if (process.argv[2] === 'measure-store') {
   process.stdout.write(JSON.stringify(await measureStore(process.argv[3] ?? '')));
 } else {
   try {
-    await throughput();
+    if (process.env['BENCH_SKIP_THROUGHPUT'] !== '1') await throughput();
     await atScale();
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
