@@ -50,13 +50,15 @@ interface Conn {
   readonly host: InboundHost;
   readonly ws: WebSocket;
   readonly remote: string;
+  /** The remote address without its port: "logged once" keys use it, so reconnects share them. */
+  readonly remoteHost: string;
 }
 
 function closeDecodeFailed(conn: Conn, e: unknown): void {
   if (!isTransportError(e, 'DECODE_FAILED')) throw e;
-  const { host, ws, remote: from } = conn;
+  const { host, ws, remote: from, remoteHost } = conn;
   host.ctx.stats.decodeFailures++;
-  host.ctx.logOnce(`in:${from}:decode`, `closing connection from ${from}: ${e.message}`, {
+  host.ctx.logOnce(`in:${remoteHost}:decode`, `closing connection from ${from}: ${e.message}`, {
     code: 'DECODE_FAILED',
   });
   ws.close(closeCodes.DECODE_FAILED, 'decode failed');
@@ -65,7 +67,7 @@ function closeDecodeFailed(conn: Conn, e: unknown): void {
 /** Handles one accepted WebSocket until it closes. `remote` names it in log lines. */
 export function acceptConnection(host: InboundHost, ws: WebSocket, remote: string): void {
   const { ctx } = host;
-  const conn: Conn = { host, ws, remote };
+  const conn: Conn = { host, ws, remote, remoteHost: remote.slice(0, remote.lastIndexOf(':')) };
   const stopLiveness = startLiveness(ws, ctx.limits.pingMs);
   const handshakeTimer = setTimeout(() => {
     ws.close(closeCodes.HANDSHAKE_TIMEOUT, 'no hello in time');
@@ -97,9 +99,13 @@ export function acceptConnection(host: InboundHost, ws: WebSocket, remote: strin
   });
   ws.on('error', (err) => {
     const tooLarge = (err as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
-    ctx.logOnce(`in:${remote}:error:${err.message}`, `connection from ${remote}: ${err.message}`, {
-      ...(tooLarge ? { code: 'FRAME_TOO_LARGE' as const } : {}),
-    });
+    ctx.logOnce(
+      `in:${conn.remoteHost}:error:${err.message}`,
+      `connection from ${remote}: ${err.message}`,
+      {
+        ...(tooLarge ? { code: 'FRAME_TOO_LARGE' as const } : {}),
+      },
+    );
   });
   ws.on('close', () => {
     clearTimeout(handshakeTimer);
@@ -131,6 +137,7 @@ function acceptHello(conn: Conn, frame: Buffer): Hello | undefined {
     return undefined;
   }
   ctx.forgetPrefix(`in:${check.hello.from}:`);
+  ctx.forgetPrefix(`in:${conn.remoteHost}:`);
   ws.send(welcomeFrame(ctx), { binary: true });
   return check.hello;
 }

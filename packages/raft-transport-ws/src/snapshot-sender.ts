@@ -140,10 +140,16 @@ async function streamBody(
  */
 export async function sendSnapshotStream(
   ctx: TransportContext,
-  target: { readonly peer: number; readonly url: string },
+  target: {
+    readonly peer: number;
+    readonly url: string;
+    /** Open snapshot sockets, so the transport can end them on close(). */
+    readonly sockets: Set<WebSocket>;
+  },
   body: { readonly message: Message; readonly chunks: SnapshotSource },
 ): Promise<void> {
   const conn = new SnapshotConnection(ctx, target.url);
+  target.sockets.add(conn.ws);
   const stopLiveness = startLiveness(conn.ws, ctx.limits.pingMs);
   const handshakeTimer = setTimeout(() => {
     conn.fail(snapshotFailed('snapshot handshake timed out'));
@@ -169,6 +175,7 @@ export async function sendSnapshotStream(
     conn.fail(err);
     throw err;
   } finally {
+    target.sockets.delete(conn.ws);
     clearTimeout(handshakeTimer);
     stopLiveness();
   }

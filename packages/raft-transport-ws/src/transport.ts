@@ -75,6 +75,7 @@ class WsTransport implements Transport, InboundHost {
   private started: Promise<{ readonly url: string }> | undefined;
   private closed: Promise<void> | undefined;
   private snapshotsInbound = 0;
+  private readonly snapshotSockets = new Set<WebSocket>();
 
   constructor(private readonly config: TransportConfig) {
     checkConfig(config);
@@ -110,6 +111,9 @@ class WsTransport implements Transport, InboundHost {
       clientTracking: true,
     });
     this.wss = wss;
+    // ws re-emits the http server's errors on the WebSocketServer; they are handled on the
+    // server itself (listen failure, then watchServer), so here they need only a listener.
+    wss.on('error', () => undefined);
     wss.on('connection', (ws, req) => {
       acceptConnection(
         this,
@@ -119,17 +123,36 @@ class WsTransport implements Transport, InboundHost {
     });
     const { host, port } = this.config.listen;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const fail = (err: Error): void => {
+        const message = `cannot listen on ${host}:${port}: ${err.message}`;
+        reject(new TransportError({ code: 'INVALID_CONFIG', message, cause: err }));
+      };
+      server.once('error', fail);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', fail);
         resolve();
       });
     });
+    this.watchServer(server);
     const address = server.address();
     assert(address !== null && typeof address === 'object', 'a listening server has an address');
     if (this.closed === undefined) for (const link of this.links.values()) link.start();
     const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return { url: `${tls === undefined ? 'ws' : 'wss'}://${hostPart}:${address.port}` };
+  }
+
+  /** Logs server-level failures (once per cause) instead of letting them crash the process. */
+  private watchServer(server: HttpServer): void {
+    server.on('error', (err) => {
+      this.ctx.logOnce(`server:${err.message}`, `peer server error: ${err.message}`, {});
+    });
+    // A client that fails TLS (no certificate under mTLS, wrong CA) never reaches the handshake.
+    server.on('tlsClientError', (err: Error, socket: { remoteAddress?: string }) => {
+      const from = socket.remoteAddress ?? '?';
+      this.ctx.logOnce(`tls:${from}:${err.message}`, `TLS refused for ${from}: ${err.message}`, {
+        code: 'HANDSHAKE_REFUSED',
+      });
+    });
   }
 
   send(messages: readonly Message[]): void {
@@ -184,7 +207,8 @@ class WsTransport implements Transport, InboundHost {
     }
     let status: SnapshotStatus = 'finish';
     try {
-      await sendSnapshotStream(this.ctx, { peer: link.peer, url: link.url }, { message, chunks });
+      const target = { peer: link.peer, url: link.url, sockets: this.snapshotSockets };
+      await sendSnapshotStream(this.ctx, target, { message, chunks });
     } catch (e) {
       if (!(e instanceof TransportError)) throw e;
       status = 'failure';
@@ -271,6 +295,8 @@ class WsTransport implements Transport, InboundHost {
   private async shutdown(): Promise<void> {
     await this.started?.catch(() => undefined);
     for (const link of this.links.values()) link.close();
+    // Outgoing snapshots fail (their senders report 'failure'); incoming ones are wss clients.
+    for (const ws of this.snapshotSockets) ws.terminate();
     const wss = this.wss;
     const server = this.server;
     if (wss === undefined || server === undefined) return;

@@ -172,6 +172,17 @@ describe('Transport mesh', () => {
     }).toThrow(expect.objectContaining({ code: 'CLOSED' }));
   });
 
+  it('fails start() with INVALID_CONFIG when the port is taken', async () => {
+    const a = await new TestMember(1).start();
+    const port = Number(new URL(a.url).port);
+    const b = new TestMember(2, { listen: { host: '127.0.0.1', port } });
+    members = [a, b];
+    await expect(b.transport.start()).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: expect.stringContaining(`cannot listen on 127.0.0.1:${port}`) as string,
+    });
+  });
+
   it('refuses a bad config with INVALID_CONFIG naming the field', () => {
     const bad = (o: object): string => {
       try {

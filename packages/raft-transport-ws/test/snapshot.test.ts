@@ -125,6 +125,30 @@ describe('snapshots', () => {
     expect(isTransportError(receiverError, 'SNAPSHOT_FAILED')).toBe(true);
   });
 
+  it('fails a snapshot in flight when the sender closes', async () => {
+    let chunks = 0;
+    const [a, b, statuses] = await pair(async (s) => {
+      for await (const _chunk of s.chunks) {
+        chunks++;
+        b.wake();
+      }
+    });
+    let release: () => void = () => undefined;
+    async function* stalled(): AsyncGenerator<Uint8Array> {
+      yield Buffer.alloc(1000, 1);
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      yield Buffer.alloc(1000, 2);
+    }
+    const sending = a.transport.sendSnapshot(snapMsg(1, 2), stalled());
+    await b.until(() => chunks === 1, 'the first chunk');
+    await a.transport.close();
+    release();
+    expect(await sending).toBe('failure');
+    expect(statuses).toEqual(['failure']);
+  });
+
   it('refuses snapshots when no handler is configured', async () => {
     const [a] = await pair();
     expect(await a.transport.sendSnapshot(snapMsg(1, 2), pieces(1000, [100]))).toBe('failure');

@@ -172,6 +172,10 @@ describe('TLS', () => {
     const [a] = await tlsPair(true);
     const ca = readFileSync(join(dir, 'ca.crt'));
     expect(await rawDial(a.url, { ca })).toBe('refused');
+    await a.until(
+      () => a.logsWith('HANDSHAKE_REFUSED').some((l) => l.message.startsWith('TLS refused')),
+      'server-side log line',
+    );
     const rogue = {
       ca,
       cert: readFileSync(join(dir, 'rogue.crt')),
