@@ -14,6 +14,7 @@ describe('HistoryRecorder', () => {
     b('ok', 1);
     c('unknown');
     const ops = h.operations();
+    expect(ops.map((o) => o.id)).toEqual([0, 1, 2, 3]);
     expect(ops.map((o) => [o.process, o.outcome, o.output])).toEqual([
       [1, 'ok', undefined],
       [2, 'ok', 1],

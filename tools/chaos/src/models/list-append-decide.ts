@@ -49,21 +49,24 @@ function buildChain(ops: readonly Op[]): Chain | { readonly blocking: number } {
     if (op.input.f === 'append') appenderOf.set(op.input.value, i);
   });
   const appends: number[] = [];
+  const inList = new Set<number>();
   for (const value of longest) {
     const i = appenderOf.get(value);
     // A phantom or a duplicate: blame the first read that shows it.
-    if (i === undefined || appends.includes(i)) {
+    if (i === undefined || inList.has(i)) {
       const shows = reads.find(({ op }) => (op.output?.values ?? []).includes(value));
       return { blocking: shows?.i ?? 0 };
     }
     appends.push(i);
+    inList.add(i);
   }
   const readsByLength = new Map<number, number[]>();
   for (const { op, i } of reads) {
     const m = op.output?.values?.length ?? 0;
-    readsByLength.set(m, [...(readsByLength.get(m) ?? []), i]);
+    const slot = readsByLength.get(m) ?? [];
+    slot.push(i);
+    readsByLength.set(m, slot);
   }
-  const inList = new Set(appends);
   const extras = ops.flatMap((op, i) => (op.input.f === 'append' && !inList.has(i) ? [i] : []));
   return { appends, readsByLength, extras };
 }
