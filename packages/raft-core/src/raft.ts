@@ -25,7 +25,7 @@ import {
 } from './message.js';
 import { RaftLog } from './raft-log.js';
 import { ReadOnly } from './read-only.js';
-import { bcastAppend, maybeSendAppend } from './replication.js';
+import { bcastAppend, maybeSendAppend, sendTimeoutNow } from './replication.js';
 import { stepCandidate } from './step-candidate.js';
 import { stepFollower } from './step-follower.js';
 import { stepLeader } from './step-leader.js';
@@ -558,6 +558,26 @@ export class Raft {
     return this.switchToConfig(next);
   }
 
+  /**
+   * Steps down after applying our own removal. The others may not know yet that the removal
+   * committed and may still count on our vote, which we would refuse for a shorter log, while
+   * we no longer campaign (etcd-io/etcd#11038). So hand over to a voter that holds our whole
+   * log with TimeoutNow, as a leadership transfer would.
+   */
+  private stepDownAfterRemoval(): void {
+    const last = this.raftLog.lastIndex();
+    let heir = 0;
+    for (const id of this.trk.ids()) {
+      const p = this.trk.progress.get(id);
+      if (id !== this.id && p !== undefined && !p.isLearner && p.match === last) {
+        heir = id;
+        break;
+      }
+    }
+    this.becomeFollower(this.term, 0);
+    if (heir !== 0) sendTimeoutNow(this, heir);
+  }
+
   private switchToConfig(next: ConfigAndProgress): ConfState {
     this.trk.config = next.config;
     this.trk.progress = next.progress;
@@ -565,7 +585,7 @@ export class Raft {
     const pr = this.trk.progress.get(this.id);
     this.isLearner = pr?.isLearner ?? false;
     if ((pr === undefined || this.isLearner) && this.state === 'StateLeader') {
-      if (this.cfg.stepDownOnRemoval) this.becomeFollower(this.term, 0);
+      if (this.cfg.stepDownOnRemoval) this.stepDownAfterRemoval();
       return cs;
     }
     if (this.state !== 'StateLeader' || cs.voters.length === 0) return cs;
