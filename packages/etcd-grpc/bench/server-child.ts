@@ -1,14 +1,17 @@
 // One server under measurement, in its own process so that its CPU time is its own. argv[2]
 // picks the candidate; the parent asks for process.cpuUsage() over IPC before and after a run.
+// Every candidate serves the same constant backend, except `keel-store`, which writes to a
+// kv-mvcc store (fsync off) to show what a store adds.
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createEtcdGrpcServer } from '../src/index.js';
 import { StoreBackend } from '../test/store-backend.js';
+import { constantBackend } from './constant-backend.js';
 import { decodePut, encodePutResponse } from './handwritten-put.js';
 
 const mode = process.argv[2] ?? 'trivial';
-const backend = await StoreBackend.open();
+const backend = mode === 'keel-store' ? await StoreBackend.open() : constantBackend();
 const identity = (b: Buffer): Buffer => b;
 
 function rawService(name: string, method: string): grpc.ServiceDefinition {
@@ -115,7 +118,7 @@ async function bind(server: grpc.Server): Promise<number> {
 }
 
 let port: number;
-if (mode === 'keel') {
+if (mode === 'keel' || mode === 'keel-store') {
   port = await createEtcdGrpcServer({ backend }).listen('127.0.0.1', 0);
 } else if (mode === 'proto-loader') {
   port = await bind(protoLoaderServer());
