@@ -1,7 +1,7 @@
 // Goal: LMDB and OS failures are classified by their numeric or errno codes: "no room" becomes
 // FULL, "LMDB's own structure is damaged" becomes CORRUPT, anything else stays as it is.
 import { describe, expect, it } from 'vitest';
-import { isDamageError, isFullError } from './lmdb-env.js';
+import { isDamageError, isFullError, isResourceError } from './lmdb-env.js';
 
 const withCode = (code: unknown): Error => Object.assign(new Error('x'), { code });
 
@@ -21,5 +21,11 @@ describe('LMDB error classification', () => {
       expect(isDamageError(withCode(code)), String(code)).toBe(true);
     }
     for (const code of [5, -30792, 'EIO']) expect(isDamageError(withCode(code))).toBe(false);
+  });
+
+  it('treats a full reader table or lack of memory as a resource limit, not damage', () => {
+    for (const code of [-30790, -30789, -30785, 12])
+      expect(isResourceError(withCode(code))).toBe(true);
+    for (const code of [-30796, 5, undefined]) expect(isResourceError(withCode(code))).toBe(false);
   });
 });

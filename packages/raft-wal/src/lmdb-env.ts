@@ -92,10 +92,22 @@ export function isFullError(e: unknown): boolean {
 }
 
 // LMDB's codes for structures it found damaged: MDB_PAGE_NOTFOUND, MDB_CORRUPTED, MDB_PANIC,
-// MDB_VERSION_MISMATCH, MDB_INVALID, MDB_INCOMPATIBLE (database flags changed), MDB_BAD_VALSIZE.
-const damageCodes = new Set<unknown>([-30797, -30796, -30795, -30794, -30793, -30784, -30781]);
+// MDB_VERSION_MISMATCH, MDB_INVALID, MDB_INCOMPATIBLE (database flags changed), MDB_BAD_VALSIZE,
+// and MDB_BAD_TXN, which LMDB also raises when a node's flags are inconsistent.
+const damageCodes = new Set<unknown>([
+  -30797, -30796, -30795, -30794, -30793, -30784, -30782, -30781,
+]);
 
 /** True when `e` is LMDB reporting that the data file's own structure is damaged. */
 export function isDamageError(e: unknown): boolean {
   return e instanceof Error && damageCodes.has((e as { code?: unknown }).code);
+}
+
+// LMDB's codes for running out of a resource rather than finding damage: MDB_READERS_FULL,
+// MDB_TLS_FULL, MDB_MAP_RESIZED, and the OS's ENOMEM.
+const resourceCodes = new Set<unknown>([-30790, -30789, -30785, constants.errno.ENOMEM]);
+
+/** True when `e` is LMDB running out of readers, thread slots or memory: not damage. */
+export function isResourceError(e: unknown): boolean {
+  return e instanceof Error && resourceCodes.has((e as { code?: unknown }).code);
 }

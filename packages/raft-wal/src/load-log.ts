@@ -8,7 +8,7 @@ import type { EntryCache } from './entry-cache.js';
 import { decodeEntryRecord } from './entry-record.js';
 import { corruptAt, isWalError, WalError } from './errors.js';
 import { decodeIndexKey, encodeIndexKey } from './index-key.js';
-import type { WalEnv } from './lmdb-env.js';
+import { isResourceError, type WalEnv } from './lmdb-env.js';
 import type { LogState } from './log-plan.js';
 import { decodeHardState, decodeLogRange, decodeSnapshot, metaKeys } from './meta-record.js';
 
@@ -72,6 +72,7 @@ function firstKeyIn(
   try {
     for (const key of db.getKeys({ ...range, limit: 1 })) return key;
   } catch (e) {
+    if (isResourceError(e)) throw e;
     throw new WalError({ code: 'CORRUPT', message: 'raft log index keys unreadable', cause: e });
   }
   return undefined;
@@ -81,6 +82,7 @@ function readMetaRaw(db: Database<Buffer, Buffer>, key: Buffer): Buffer | undefi
   try {
     return db.getBinary(key);
   } catch (e) {
+    if (isResourceError(e)) throw e;
     throw new WalError({
       code: 'CORRUPT',
       message: `raft log ${key.toString()} unreadable`,
@@ -122,7 +124,10 @@ export function readEntryRecords(
       expected++;
     }
   } catch (e) {
-    if (isWalError(e) || e instanceof AssertionError) throw e;
+    if (isWalError(e) || e instanceof AssertionError || isResourceError(e)) throw e;
+    // Anything else LMDB throws while reading is damage in its pages: a damaged page shows up
+    // as its corruption codes, but also as MDB_BAD_TXN ("invalid dupdata flag") or lmdb-js's
+    // "invalid key size", as the corruption test found.
     throw corruptAt(expected, 'LMDB could not read it', e);
   }
   if (expected < range.hi) throw corruptAt(expected, 'missing');
