@@ -38,6 +38,7 @@ export interface BackendHost {
   propose(request: ApplyRequest): Promise<ApplyResult>;
   readBarrier(): Promise<unknown>;
   checkOpen(): void;
+  raiseNoSpace(): Promise<void>;
   watch(req: WatchCreateRequest, onResponse: (r: WatchResponse) => void): WatchHandle;
 }
 
@@ -70,7 +71,7 @@ export function createEtcdBackend(getHost: () => BackendHost): EtcdBackend {
       propose: (r) => host().propose(r),
       readBarrier: () => host().readBarrier(),
       header: () => host().header(),
-      raiseNoSpace: () => undefined,
+      raiseNoSpace: () => host().raiseNoSpace(),
       checkOpen: () => {
         host().checkOpen();
       },

@@ -54,8 +54,11 @@ export interface KvHost {
   propose(request: ApplyRequest): Promise<ApplyResult>;
   readBarrier(): Promise<unknown>;
   header(): ResponseHeader;
-  /** Raises the NOSPACE alarm cluster-wide (called when the quota check fails). */
-  raiseNoSpace(): void;
+  /**
+   * Raises the NOSPACE alarm cluster-wide (called when the quota check fails); resolves once the
+   * alarm is applied here or could not be proposed (the next failing write tries again).
+   */
+  raiseNoSpace(): Promise<void>;
   /** @throws EmbedError STOPPED once the server is closing. */
   checkOpen(): void;
 }
@@ -66,7 +69,9 @@ export async function proposeRequest(host: KvHost, request: ApplyRequest): Promi
   try {
     host.store.checkQuota(request);
   } catch (e) {
-    if (isMvccError(e, 'NO_SPACE')) host.raiseNoSpace();
+    // As etcd: the proposer raises the alarm, then answers NO_SPACE. Waiting for the alarm keeps
+    // the answer and the cluster's state in step (every member then refuses such writes).
+    if (isMvccError(e, 'NO_SPACE')) await host.raiseNoSpace();
     throw e;
   }
   const result = await host.propose(request);

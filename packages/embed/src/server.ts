@@ -89,9 +89,7 @@ export class Server {
       propose: (r) => this.propose(r),
       readBarrier: () => parts.driver.readBarrier(),
       header: () => this.header(),
-      raiseNoSpace: () => {
-        this.#raiseNoSpace();
-      },
+      raiseNoSpace: () => this.#raiseNoSpace(),
       checkOpen: () => {
         this.checkOpen();
       },
@@ -203,6 +201,11 @@ export class Server {
     return this.#parts.driver.readBarrier();
   }
 
+  /** @internal Raises the NOSPACE alarm through Raft (see KvHost.raiseNoSpace). */
+  raiseNoSpace(): Promise<void> {
+    return this.#raiseNoSpace();
+  }
+
   /** @internal @throws EmbedError STOPPED once `close()` was called. */
   checkOpen(): void {
     if (this.#closing !== undefined) {
@@ -215,14 +218,16 @@ export class Server {
     return this.#parts.kv;
   }
 
-  #raiseNoSpace(): void {
+  async #raiseNoSpace(): Promise<void> {
     const alarm = { action: 'ACTIVATE', memberID: this.memberId, alarm: 'NOSPACE' } as const;
     if (this.#parts.kv.alarms().some((a) => a.alarm === 'NOSPACE')) return;
-    // Fire and forget: the caller already gets NO_SPACE; a failed alarm proposal is retried by
-    // the next write that fails the quota check, so its rejection is only logged here.
-    this.propose({ alarm }).catch((e: unknown) => {
+    try {
+      await this.propose({ alarm });
+    } catch (e) {
+      // The caller gets NO_SPACE either way; the next write that fails the quota check proposes
+      // the alarm again, so a failure here is only logged.
       this.#logger.warn({ err: String(e) }, 'could not raise the NOSPACE alarm');
-    });
+    }
   }
 
   get #logger(): Logger {

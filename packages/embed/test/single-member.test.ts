@@ -167,3 +167,20 @@ describe('a member without quorum', () => {
     expect(await within(outcome, 2000, 'timeout')).toBe('TIMEOUT');
   });
 });
+
+describe('the backend quota', () => {
+  it('refuses writes with NO_SPACE and raises the NOSPACE alarm; reads and deletes go on', async () => {
+    const server = await start({ quotaBackendBytes: 1, listenMetricsUrls: ['http://127.0.0.1:0'] });
+    await within(server.ready, 5000, 'ready');
+    await expect(server.kv.put({ key: b('k'), value: b('v') })).rejects.toMatchObject({
+      code: 'NO_SPACE',
+    });
+    const health = await fetch(`${server.metricsUrls[0] ?? ''}/health`);
+    expect([health.status, await health.json()]).toEqual([
+      503,
+      { health: 'false', reason: 'ALARM NOSPACE' },
+    ]);
+    expect((await server.kv.range({ key: b('k') })).count).toBe(0);
+    expect((await server.kv.deleteRange({ key: b('k') })).deleted).toBe(0);
+  });
+});

@@ -117,11 +117,16 @@ describe('three members', () => {
       acked.push(`k${i}`);
     }
     const rest = servers.filter((m) => m !== leader);
+    // Unlike etcd's notify, losing the leader is reported: survivors see leaderId 0 on the way.
+    const seen: number[] = [];
+    for (const m of rest) m.onLeaderChange((c) => seen.push(c.leaderId));
     const t0 = performance.now();
     await leader.close({ skipLeaderTransfer: true });
     const next = await within(agreedLeader(rest), 10 * electionMs, 'new leader');
     const tookMs = performance.now() - t0;
     expect(next).not.toBe(leader);
+    expect(seen).toContain(0);
+    expect(seen).toContain(next.memberId);
     // About two election timeouts: the followers notice after one, then campaign (randomized).
     expect(tookMs).toBeLessThan(4 * electionMs + 500);
     for (const reader of rest) {
@@ -141,7 +146,21 @@ describe('three members', () => {
     const leader = await within(agreedLeader(servers), 5000, 'election');
     await leader.kv.put({ key: b('before'), value: b('1') });
     const rest = servers.filter((m) => m !== leader);
+    // Leader-only work on the old leader is aborted by the step-down itself (NOT_LEADER), before
+    // close() would stop it with STOPPED.
+    let abortCode = '';
+    const work = leader.runWhileLeader(
+      (signal) =>
+        new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => {
+            abortCode = (signal.reason as { code?: string }).code ?? 'none';
+            resolve();
+          });
+        }),
+    );
     await within(leader.close(), 2 * electionMs, 'close with transfer');
+    await within(work, 1000, 'runWhileLeader ends at close');
+    expect(abortCode).toBe('NOT_LEADER');
     // close() waited for the transfer: a survivor already leads when it resolves. Without a
     // transfer nobody would lead until an election timeout had passed.
     expect(rest.filter((m) => m.isLeader())).toHaveLength(1);
