@@ -46,16 +46,15 @@ export function compactBatch(t: Tables): boolean {
     const at = getMetaNumber(t, metaKeys.compactRev);
     if (getMetaNumber(t, metaKeys.physicalCompactRev) >= at) return false;
     const cursor = t.meta.get(metaKeys.compactCursor) ?? revKey(0, 0);
-    const rows = t.rev.getRange({ start: cursor, end: revKey(at + 1, 0), limit: compactBatchRevisionsMax + 1 });
+    // Rows are copied out before any is removed, so no cursor walks over its own deletions.
+    const rows: { key: Buffer; value: Buffer }[] = [];
+    const range = { start: cursor, end: revKey(at + 1, 0), limit: compactBatchRevisionsMax + 1 };
+    for (const { key, value } of t.rev.getRange(range)) {
+      rows.push({ key: Buffer.from(key), value: Buffer.from(value) });
+    }
+    const next = rows.length > compactBatchRevisionsMax ? rows[compactBatchRevisionsMax]?.key : undefined;
     const compacted = new Map<string, KeyIndex | undefined>();
-    let seen = 0;
-    let next: Buffer | undefined;
-    for (const { key, value } of rows) {
-      if (seen === compactBatchRevisionsMax) {
-        next = Buffer.from(key);
-        break;
-      }
-      seen++;
+    for (const { key, value } of rows.slice(0, compactBatchRevisionsMax)) {
       const rev = decodeRevKey(key);
       const record = decodeRevRecord(value);
       const hex = Buffer.from(record.key).toString('hex');
@@ -66,7 +65,7 @@ export function compactBatch(t: Tables): boolean {
         compacted.set(hex, kept);
       }
       const kept = compacted.get(hex);
-      if (kept === undefined || !hasRevision(kept, rev)) t.rev.removeSync(Buffer.from(key));
+      if (kept === undefined || !hasRevision(kept, rev)) t.rev.removeSync(key);
     }
     if (next === undefined) {
       putMetaNumber(t, metaKeys.physicalCompactRev, at);

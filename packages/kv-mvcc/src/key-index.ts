@@ -57,6 +57,10 @@ export function decodeKeyIndex(b: Uint8Array): KeyIndex {
   assert(Array.isArray(a) && typeof a[0] === 'number' && Array.isArray(a[1]), 'key index shape');
   const generations = a[1].map(([ver, main, sub, revs]) => {
     assert(Array.isArray(revs) && revs.length % 2 === 0, 'generation revisions are pairs');
+    // Pair assertion of STYLE.md §8, read side: revisions increase within a generation.
+    for (let i = 2; i < revs.length; i += 2) {
+      assert((revs[i - 2] ?? 0) < (revs[i] ?? 0), 'stored revisions increase');
+    }
     return { ver, created: { main, sub }, revs };
   });
   assert(generations.length > 0, 'a key index has a generation');
