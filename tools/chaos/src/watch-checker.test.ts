@@ -33,6 +33,11 @@ describe('checkWatches', () => {
       { key: 'c', value: 'c5', modRev: 5 },
     ];
     expect(kinds(watchers, final)).toEqual([]);
+    // A log that omits values is compared on types only.
+    const bare = stream.map(({ revision, key, type }) => ({ revision, key, type }));
+    expect(
+      kinds([...watchers, { watcherId: 'w5', startRevision: 1, events: bare }], final),
+    ).toEqual([]);
   });
 
   it('reports a gap that another watcher shows', () => {

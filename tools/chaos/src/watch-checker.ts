@@ -16,7 +16,7 @@ export interface WatchEvent {
   readonly revision: number;
   readonly key: string;
   readonly type: 'put' | 'delete';
-  /** The value written by a put. */
+  /** The value written by a put; when absent, only the type is compared with other sources. */
   readonly value?: string;
 }
 
@@ -112,6 +112,12 @@ function checkStream(w: WatcherLog, out: WatchViolation[]): void {
   }
 }
 
+/** Same type, and the same value where both sources recorded one (a log may omit values). */
+function sameEvent(a: WatchEvent, b: WatchEvent): boolean {
+  if (a.type !== b.type) return false;
+  return a.value === undefined || b.value === undefined || a.value === b.value;
+}
+
 /** Gathers every event seen by anyone; two different events at one (revision, key) mismatch. */
 function gatherEvidence(
   watchers: readonly WatcherLog[],
@@ -124,7 +130,7 @@ function gatherEvidence(
     const known = all.get(id);
     if (known === undefined) {
       all.set(id, { event, source });
-    } else if (known.event.type !== event.type || known.event.value !== event.value) {
+    } else if (!sameEvent(known.event, event)) {
       const detail = `${source} saw ${describeEvent(event)}, ${known.source} saw ${describeEvent(known.event)}`;
       out.push({
         kind: 'mismatch',
