@@ -1,5 +1,6 @@
 // Goal: UnstableLog keeps the not-yet-durable tail consistent: appends truncate, handed-out
 // entries are tracked in progress, and stableTo ignores entries overwritten meanwhile.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UnstableLog } from './log-unstable.js';
 import type { Entry, Snapshot } from './types.js';
@@ -78,5 +79,60 @@ describe('UnstableLog', () => {
     expect(u.nextSnapshot()).toBeUndefined();
     u.stableSnapTo(10);
     expect(u.snapshot).toBeUndefined();
+  });
+});
+
+describe('UnstableLog (model)', () => {
+  // The model: the terms of the whole log by index, and how much of it is durable.
+  it('matches an array model under appends, hand-outs and acknowledgements', () => {
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('append' as const),
+        back: fc.nat(4),
+        count: fc.integer({ min: 1, max: 3 }),
+      }),
+      fc.record({ kind: fc.constant('accept' as const) }),
+      fc.record({
+        kind: fc.constant('stable' as const),
+        pick: fc.nat(10),
+        wrongTerm: fc.boolean(),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const u = new UnstableLog(1);
+        let terms: number[] = []; // terms[i] is the term of index i + 1
+        let durable = 0;
+        let term = 1;
+        let handedTo = 0; // entries up to here were handed out and not replaced since
+        for (const o of ops) {
+          if (o.kind === 'append') {
+            const from = Math.max(durable + 1, terms.length + 1 - o.back);
+            term++;
+            const ents = Array.from({ length: o.count }, (_, i) => ent(from + i, term));
+            u.truncateAndAppend(ents);
+            terms = [...terms.slice(0, from - 1), ...ents.map((e) => e.term)];
+            handedTo = Math.min(handedTo, from - 1);
+          } else if (o.kind === 'accept') {
+            expect(u.nextEntries().map((e) => e.index)).toEqual(
+              terms.slice(handedTo).map((_, i) => handedTo + 1 + i),
+            );
+            u.acceptInProgress();
+            handedTo = terms.length;
+            expect(u.nextEntries()).toEqual([]);
+          } else if (terms.length > durable) {
+            const index = durable + 1 + (o.pick % (terms.length - durable));
+            const t = terms[index - 1] ?? 0;
+            u.stableTo({ index, term: o.wrongTerm ? t + 100 : t });
+            if (!o.wrongTerm) durable = index;
+            handedTo = Math.max(handedTo, durable); // durable entries are never handed out again
+          }
+          expect(u.offset).toBe(durable + 1);
+          expect(u.entries.map((e) => e.term)).toEqual(terms.slice(durable));
+          if (terms.length > durable) expect(u.maybeLastIndex()).toBe(terms.length);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
