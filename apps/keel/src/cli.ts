@@ -1,12 +1,13 @@
 // The `keel` command as a function of its arguments, environment and output streams, so tests
 // run it in-process; main.ts binds it to the real process.
-import type { ResolvedConfig } from '@keel/embed';
+import type { ResolvedConfig, ServerConfig } from '@keel/embed';
 import { isEmbedError, resolveConfig } from '@keel/embed';
 import { parseKeelCommand } from './command.js';
 import type { KeelCommand } from './command.js';
 import type { Env } from './env.js';
 import { KeelError, isKeelError } from './errors.js';
 import type { MemberOptions } from './member-options.js';
+import type { LogLevel } from './notes.js';
 import { isShown } from './notes.js';
 import { usageHint } from './usage.js';
 import { versionText } from './version.js';
@@ -16,6 +17,14 @@ export interface KeelIo {
   readonly stdout: (line: string) => void;
   readonly stderr: (line: string) => void;
 }
+
+/**
+ * What running the command decided: an exit status, or a member to start with this config (the
+ * caller serves it, since starting a server is asynchronous).
+ */
+export type KeelOutcome =
+  | { readonly exitCode: number }
+  | { readonly serve: ServerConfig; readonly name: string; readonly logLevel: LogLevel };
 
 /** A resolved config as plain JSON: the initial cluster map becomes an object, no logger. */
 export function describeResolvedConfig(config: ResolvedConfig): Record<string, unknown> {
@@ -32,32 +41,27 @@ function resolve(options: MemberOptions): ResolvedConfig {
   }
 }
 
-function runMember(options: MemberOptions, dryRun: boolean, io: KeelIo): number {
+function runMember(options: MemberOptions, dryRun: boolean, io: KeelIo): KeelOutcome {
   for (const note of options.notes) {
     if (isShown(note.level, options.logLevel)) io.stderr(`keel: ${note.level}: ${note.text}`);
   }
   const resolved = resolve(options);
   if (dryRun) {
     io.stdout(JSON.stringify(describeResolvedConfig(resolved), null, 2));
-    return 0;
+    return { exitCode: 0 };
   }
-  throw new KeelError({
-    code: 'NOT_BUILT',
-    message:
-      'the configuration is valid, but starting a member is not built yet (it needs ' +
-      "@keel/embed's startServer); --dry-run prints the resolved configuration",
-  });
+  return { serve: options.config, name: resolved.name, logLevel: options.logLevel };
 }
 
-function run(command: KeelCommand, io: KeelIo): number {
+function run(command: KeelCommand, io: KeelIo): KeelOutcome {
   switch (command.kind) {
     case 'help':
     case 'restore-help':
       io.stdout(command.text);
-      return 0;
+      return { exitCode: 0 };
     case 'version':
       io.stdout(versionText());
-      return 0;
+      return { exitCode: 0 };
     case 'member':
       return runMember(command.options, command.dryRun, io);
     case 'restore':
@@ -71,16 +75,17 @@ function run(command: KeelCommand, io: KeelIo): number {
 }
 
 /**
- * Runs the `keel` command and returns its exit status: 0 on success, else the status etcd uses
- * for the same failure (see `keelErrorCodes`). Errors are written to `io.stderr`.
+ * Runs the `keel` command up to starting a member: returns the exit status (0 on success, else
+ * the status etcd uses for the same failure, see `keelErrorCodes`), or the member to serve.
+ * Errors are written to `io.stderr`.
  */
-export function runKeel(argv: readonly string[], env: Env, io: KeelIo): number {
+export function runKeel(argv: readonly string[], env: Env, io: KeelIo): KeelOutcome {
   try {
     return run(parseKeelCommand(argv, env), io);
   } catch (e) {
     if (!isKeelError(e)) throw e;
     io.stderr(`keel: ${e.message}`);
     if (isKeelError(e, 'UNKNOWN_FLAG') || isKeelError(e, 'BAD_FLAG_VALUE')) io.stderr(usageHint);
-    return e.exitCode;
+    return { exitCode: e.exitCode };
   }
 }

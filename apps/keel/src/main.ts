@@ -1,8 +1,13 @@
 // The `keel` command: etcd's server flags, ETCD_* variables and --config-file, resolved into a
-// member's configuration. Starting the member waits for @keel/embed's startServer (see cli.ts).
-import { runKeel } from './cli.js';
+// member's configuration, then the member itself until SIGTERM or SIGINT.
+import { runKeel, type KeelIo } from './cli.js';
+import { serveMember } from './serve.js';
 
-process.exitCode = runKeel(process.argv.slice(2), process.env, {
+const io: KeelIo = {
   stdout: (line) => process.stdout.write(`${line}\n`),
   stderr: (line) => process.stderr.write(`${line}\n`),
-});
+};
+
+const outcome = runKeel(process.argv.slice(2), process.env, io);
+if ('exitCode' in outcome) process.exitCode = outcome.exitCode;
+else process.exitCode = await serveMember(outcome, io);

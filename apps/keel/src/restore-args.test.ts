@@ -149,7 +149,7 @@ describe('parseRestoreArgs', () => {
 describe('keel snapshot restore', () => {
   it('validates, then says the restore is not built yet, exit 1', () => {
     const err: string[] = [];
-    const code = runKeel(
+    const outcome = runKeel(
       ['snapshot', 'restore', snap, '--data-dir', join(dir, 'new')],
       {},
       {
@@ -157,7 +157,7 @@ describe('keel snapshot restore', () => {
         stderr: (l) => err.push(l),
       },
     );
-    expect(code).toBe(1);
+    expect(outcome).toEqual({ exitCode: 1 });
     expect(err).toEqual([
       `keel: snapshot restore: the arguments are valid, but restoring "${snap}" is not built yet (it needs kv-mvcc's restore and embed's data-directory layout)`,
     ]);
@@ -165,7 +165,7 @@ describe('keel snapshot restore', () => {
 
   it('prints its usage on --help, exit 0', () => {
     const out: string[] = [];
-    const code = runKeel(
+    const outcome = runKeel(
       ['snapshot', 'restore', '--help'],
       {},
       {
@@ -173,7 +173,7 @@ describe('keel snapshot restore', () => {
         stderr: () => undefined,
       },
     );
-    expect(code).toBe(0);
+    expect(outcome).toEqual({ exitCode: 0 });
     expect(out).toEqual([restoreUsageText()]);
   });
 });
