@@ -94,6 +94,7 @@ export class Driver {
   #lead = 0;
   #loop: Promise<void> | undefined;
   #failure: unknown;
+  #compacting = false;
 
   constructor(parts: DriverParts) {
     this.#p = parts;
@@ -384,6 +385,7 @@ export class Driver {
       ids.push(r.id);
     }
     const results = batch.length > 0 ? p.kv.apply(batch) : [];
+    if (batch.some((e) => 'compaction' in e.request)) this.#removeCompacted();
     assert(results.length === batch.length, 'kv-mvcc returned one result per entry');
     for (let i = 0; i < results.length; i++) {
       const result = results[i];
@@ -396,6 +398,22 @@ export class Driver {
     this.#committed = Math.max(this.#committed, this.#applied);
     p.metrics.proposalsApplied.set(this.#applied);
     p.metrics.proposalsCommitted.set(this.#committed);
+  }
+
+  /** Removes compacted revisions in the background, one bounded batch per event-loop turn. */
+  #removeCompacted(): void {
+    if (this.#compacting) return;
+    this.#compacting = true;
+    // runCompaction resolves early, without error, when the store closes; any other failure is
+    // logged, and the next compaction starts it again.
+    this.#p.kv
+      .runCompaction()
+      .catch((e: unknown) => {
+        this.#p.logger.warn({ err: String(e) }, 'removing compacted revisions failed');
+      })
+      .finally(() => {
+        this.#compacting = false;
+      });
   }
 
   #releaseReads(): void {

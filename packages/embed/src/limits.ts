@@ -30,3 +30,5 @@ export function requestTimeoutMs(electionMs: number): number {
 export const leaseCheckIntervalMs = 500;
 /** Lease revokes the leader proposes per check at most (etcd: 1000 per second). */
 export const leaseRevokesPerCheckMax = 500;
+/** How often revision-mode auto-compaction runs on the leader (etcd's 5 minutes). */
+export const revisionCompactionCheckMs = 5 * 60 * 1000;

@@ -15,6 +15,7 @@ import type { WatchCreateRequest, WatchHandle, WatchResponse } from '@keel/kv-mv
 import { createKvApi, type KvApi, type KvHost, type ResponseHeader } from './kv-api.js';
 import { createLeaseApi, type LeaseApi } from './lease-api.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { AutoCompactor } from './auto-compactor.js';
 import { Leadership, type LeaderChange, type LeaderWork } from './leadership.js';
 import { requestTimeoutMs } from './limits.js';
 import { startListeners, type Listeners } from './listeners.js';
@@ -47,6 +48,7 @@ interface Parts {
   readonly transport: Transport | undefined;
   readonly listeners: Listeners;
   readonly keeper: LeaseKeeper;
+  readonly compactor: AutoCompactor;
   readonly stopTicks: Cancel;
 }
 
@@ -254,6 +256,7 @@ export class Server {
     this.#rejectReady(new EmbedError({ code: 'STOPPED', message: 'server closed before ready' }));
     await p.listeners.close();
     await p.keeper.close();
+    await p.compactor.close();
     await p.driver.stop();
     p.leadership.close();
     await p.transport?.close();
@@ -273,6 +276,28 @@ function createNode(config: ResolvedConfig, log: RaftLog, memberId: number): Raw
     preVote: config.preVote,
     checkQuorum: true,
   });
+}
+
+/** The leader-only work of a member: lease expiry and auto-compaction (started by the caller). */
+function leaderWork(o: {
+  config: ResolvedConfig;
+  kv: MvccStore;
+  clock: Clock;
+  leadership: Leadership;
+  logger: Logger;
+  driver: Driver;
+}): { keeper: LeaseKeeper; compactor: AutoCompactor } {
+  const common = {
+    store: o.kv,
+    clock: o.clock,
+    leadership: o.leadership,
+    logger: o.logger,
+    propose: (r: ApplyRequest) => o.driver.propose(r, o.config.maxRequestBytes),
+  };
+  return {
+    keeper: new LeaseKeeper(common),
+    compactor: new AutoCompactor({ ...common, mode: o.config.autoCompaction }),
+  };
 }
 
 /**
@@ -331,13 +356,7 @@ export async function startServer(input: ServerConfig, options: StartOptions = {
       },
     });
     cleanup.unshift(() => listeners.close());
-    const keeper = new LeaseKeeper({
-      store: kv,
-      clock,
-      leadership,
-      logger,
-      propose: (r) => driver.propose(r, config.maxRequestBytes),
-    });
+    const { keeper, compactor } = leaderWork({ config, kv, clock, leadership, logger, driver });
     // A member alone in its configuration need not wait an election timeout to lead.
     const voters = node.status().config.voters;
     if (voters.length === 1 && voters[0] === identity.memberId) node.campaign();
@@ -346,7 +365,8 @@ export async function startServer(input: ServerConfig, options: StartOptions = {
     });
     const parts = { config, identity, log, kv, driver, leadership, metrics, listeners, keeper };
     keeper.start();
-    const server = new Server({ ...parts, stopTicks, transport: peers.transport });
+    compactor.start();
+    const server = new Server({ ...parts, compactor, stopTicks, transport: peers.transport });
     ref.server = server;
     driver.start((e) => {
       logger.error({ err: String(e) }, 'member stopped on a fatal error; closing');
