@@ -160,8 +160,9 @@ export class WatchHub {
     return true;
   }
 
+  /** The watchers in creation order (a copy: callbacks may cancel watchers meanwhile). */
   private sorted(): Watcher[] {
-    return [...this.watchers.values()].sort((a, b) => a.id - b.id);
+    return [...this.watchers.values()];
   }
 
   /** Delivers the changes of one committed revision to synced watchers. */
