@@ -107,6 +107,29 @@ describe("etcd's request checks", () => {
   });
 });
 
+describe('lease limits', () => {
+  it('refuses a lease TTL beyond the maximum', async () => {
+    const bytes = encode('etcdserverpb.LeaseGrantRequest', { TTL: 9_000_000_001 });
+    const { err } = await call('/etcdserverpb.Lease/LeaseGrant', bytes);
+    expect(err?.code).toBe(status.OUT_OF_RANGE);
+    expect(err?.details).toBe('etcdserver: too large lease TTL');
+  });
+});
+
+describe('MoveLeader on a member that does not lead', () => {
+  it('answers "not leader" (LEADER_REQUIRED), not "no leader"', async () => {
+    t.backend.leader = 0x999;
+    try {
+      const bytes = encode('etcdserverpb.MoveLeaderRequest', { targetID: t.backend.memberId });
+      const { err } = await call('/etcdserverpb.Maintenance/MoveLeader', bytes);
+      expect(err?.code).toBe(status.FAILED_PRECONDITION);
+      expect(err?.details).toBe('etcdserver: not leader');
+    } finally {
+      t.backend.leader = t.backend.memberId;
+    }
+  });
+});
+
 describe('malformed input', () => {
   it('answers bytes that are not protobuf with INVALID_ARGUMENT', async () => {
     // A length-delimited field whose length runs past the end of the message.

@@ -56,6 +56,17 @@ function pick(res: ApplyResponse, name: string): unknown {
   return (res as Record<string, unknown>)[name];
 }
 
+/**
+ * Plays embed's EmbedError, which etcd-grpc may not import (embed sits above it): the server
+ * recognises it by class name and code, so this is what embed's own error looks like to it.
+ */
+class EmbedLikeError extends Error {
+  override readonly name = 'EmbedError';
+  constructor(readonly code: string) {
+    super(code);
+  }
+}
+
 /** All of `stream` in one buffer; kv-mvcc's snapshot stream is sync or async across versions. */
 async function concatChunks(
   stream: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
@@ -259,6 +270,7 @@ export class StoreBackend implements EtcdBackend {
     return { sizeBytes: bytes.length, chunks: chunks() };
   };
   moveLeader = async (targetId: number): Promise<void> => {
+    if (this.leader !== this.memberId) throw new EmbedLikeError('NOT_LEADER');
     if (targetId !== this.memberId) throw new EtcdGrpcError({ code: 'BAD_LEADER_TRANSFEREE' });
     return Promise.resolve();
   };
