@@ -48,14 +48,18 @@ function startMember(name: string, ports: { client: number; peer: number }, clus
   children.push(child);
   let stderr = '';
   const serving = new Promise<void>((resolve, reject) => {
-    child.stderr?.on('data', (c: Buffer) => {
+    child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString();
       if (stderr.includes('serving clients')) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`${name} exited ${code}: ${stderr}`)));
+    child.once('exit', (code) => {
+      reject(new Error(`${name} exited ${code}: ${stderr}`));
+    });
   });
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
+    child.once('exit', (code) => {
+      resolve(code);
+    }),
   );
   return { client, child, serving, exited };
 }
