@@ -6,9 +6,6 @@
 //   replication can avoid;
 // - CPU microseconds per committed entry at each batch size, against that copy's CPU cost;
 // - heap after a long run with compaction, against the heap after its first part (flat: 1).
-// The layer ban on @keel/* is about what raft-core ships; benchmarks are not shipped and
-// bench-kit is only a devDependency (the root lint config does not yet exempt bench/ for it).
-// eslint-disable-next-line no-restricted-imports
 import { reportFigure } from '@keel/bench-kit';
 import { RawNode } from '../src/index.js';
 import type { Message } from '../src/index.js';
