@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { assert } from './assert.js';
 import { ChaosError } from './errors.js';
 
 /**
@@ -41,14 +42,15 @@ export class HistoryRecorder<TInput, TOutput> {
     return Math.round((performance.now() - this.#origin) * 1000);
   }
 
-  /** Records the start of an operation by `process`; throws if the handle is called twice. */
+  /** Records the start of an operation by `process`; the handle throws `AssertionError` if called twice. */
   invoke(process: number, input: TInput): (outcome: Outcome, output?: TOutput) => void {
     const id = this.#ops.length;
     const invokeUs = this.#nowUs();
     this.#ops.push({ id, process, input, invokeUs, completeUs: Infinity, outcome: 'pending' });
     let done = false;
     return (outcome, output) => {
-      if (done) throw new Error(`operation ${id} completed twice`);
+      // Completing twice is a bug in the client driver, never an operating condition.
+      assert(!done, `operation ${id} completed twice`);
       done = true;
       const completeUs = outcome === 'unknown' ? Infinity : this.#nowUs();
       const op = { id, process, input, invokeUs, completeUs, outcome };
