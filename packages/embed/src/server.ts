@@ -3,7 +3,7 @@
 import type { ApplyRequest, ApplyResult, MvccStore } from '@keel/kv-mvcc';
 import { RawNode } from '@keel/raft-core';
 import type { RaftLog } from '@keel/raft-wal';
-import type { Transport } from '@keel/raft-transport-ws';
+import type { LinkFaults, Transport } from '@keel/raft-transport-ws';
 import { assert } from './assert.js';
 import { openMemberStorage, type UnsafeOptions } from './bootstrap.js';
 import { systemClock, type Cancel, type Clock } from './clock.js';
@@ -213,6 +213,11 @@ export class Server {
     if (this.#closing !== undefined) {
       throw new EmbedError({ code: 'STOPPED', message: 'server is closed' });
     }
+  }
+
+  /** @internal The peer transport's fault table (tests only); none for a lone member. */
+  get peerFaults(): LinkFaults | undefined {
+    return this.#parts.transport?.faults;
   }
 
   /** @internal The member's store, for the gRPC backend's local reads. */

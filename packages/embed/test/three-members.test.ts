@@ -169,4 +169,35 @@ describe('three members', () => {
     const got = await next.kv.range({ key: b('before') });
     expect(s(got.kvs[0]?.value)).toBe('1');
   });
+
+  it('a partitioned leader cannot write; the majority goes on; after healing all converge', async () => {
+    servers = await startCluster();
+    const old = await within(agreedLeader(servers), 5000, 'election');
+    await old.kv.put({ key: b('before'), value: b('1') });
+    const rest = servers.filter((m) => m !== old);
+    const lost = new Promise<void>((resolve) => {
+      const off = old.onLeaderChange((c) => {
+        if (c.leaderId !== 0) return;
+        off();
+        resolve();
+      });
+    });
+    for (const m of rest) old.peerFaults?.set(m.memberId, { partitioned: true });
+    // check-quorum: the cut-off leader steps down after an election timeout without a quorum.
+    await within(lost, 5 * electionMs, 'old leader steps down');
+    await expect(old.kv.put({ key: b('minority'), value: b('x') })).rejects.toMatchObject({
+      code: 'NOT_LEADER',
+    });
+    const next = await within(agreedLeader(rest), 10 * electionMs, 'majority leader');
+    for (let i = 0; i < 10; i++) await next.kv.put({ key: b(`maj${i}`), value: b(`${i}`) });
+    old.peerFaults?.clear();
+    // A linearizable read on the healed member is answered only once it has applied the
+    // majority's writes, so the stores must then be equal.
+    const got = await within(old.kv.range({ key: b('maj9') }), 10_000, 'read after heal');
+    expect(s(got.kvs[0]?.value)).toBe('9');
+    expect((await old.kv.range({ key: b('minority') })).count).toBe(0);
+    for (const m of servers) await within(m.kv.range({ key: b('maj9') }), 5000, 'barrier');
+    const hashes = servers.map((m) => m.store.hashKV({ revision: next.store.revision }).hash);
+    expect(new Set(hashes).size).toBe(1);
+  });
 });
