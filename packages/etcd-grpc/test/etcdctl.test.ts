@@ -6,7 +6,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { etcdctl, etcdctlUntil, startTestServer, type TestServer } from './harness.js';
+import {
+  etcdctl,
+  etcdctlUntil,
+  startEtcdctl,
+  startTestServer,
+  type TestServer,
+} from './harness.js';
 
 let t: TestServer;
 let ctl: (args: readonly string[], input?: string) => ReturnType<typeof etcdctl>;
@@ -16,6 +22,11 @@ beforeAll(async () => {
   t = await startTestServer();
   ctl = (args, input) => etcdctl(t.endpoint, args, input);
   dir = await mkdtemp(path.join(tmpdir(), 'keel-etcdctl-'));
+  // etcd's first key is created at revision 2; kv-mvcc's at revision 1, and etcd's client
+  // recipes (lock, elect) then wait forever, since they look for keys created before
+  // revision - 1 = 0, which a Range reads as "no bound". One write first keeps each test
+  // independent of the order tests run in (the deviation is reported to kv-mvcc).
+  await t.backend.put({ key: Buffer.from('first'), value: Buffer.from('write') });
 });
 
 afterAll(async () => {
@@ -239,11 +250,15 @@ describe('etcdctl lock and elect (client-side recipes over KV, Watch and Lease)'
   });
 
   it('elects a campaigner that an observer sees as leader', async () => {
-    // The observer starts first and waits for a leader; the campaigner then wins at once.
-    const observer = etcdctlUntil(t.endpoint, ['elect', '-l', 'el'], 'cand-a');
-    const campaign = etcdctlUntil(t.endpoint, ['elect', 'el', 'cand-a'], 'cand-a');
-    expect(await campaign).toMatch(/^el\/[0-9a-f]+\ncand-a\n/);
-    expect(await observer).toMatch(/^el\/[0-9a-f]+\ncand-a\n/);
+    // The campaigner wins and keeps leading (it resigns when stopped) while the observer looks.
+    const campaign = startEtcdctl(t.endpoint, ['elect', 'el', 'cand-a']);
+    try {
+      expect(await campaign.printed('cand-a')).toMatch(/^el\/[0-9a-f]+\ncand-a\n/);
+      const seen = await etcdctlUntil(t.endpoint, ['elect', '-l', 'el'], 'cand-a');
+      expect(seen).toMatch(/^el\/[0-9a-f]+\ncand-a\n/);
+    } finally {
+      await campaign.stop();
+    }
   });
 });
 

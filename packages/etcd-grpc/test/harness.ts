@@ -107,3 +107,44 @@ export function etcdctlUntil(
     });
   });
 }
+
+/** A long-lived etcdctl child (a campaign, a lock holder) that the test ends by its pid. */
+export interface EtcdctlChild {
+  /** Resolves when its stdout contains `text`; rejects after 8 s. */
+  printed(text: string): Promise<string>;
+  /** Ends the child (SIGTERM) and resolves when it has exited. */
+  stop(): Promise<void>;
+}
+
+/** Starts `etcdctl --endpoints=<endpoint> ...args` and leaves it running. */
+export function startEtcdctl(endpoint: string, args: readonly string[]): EtcdctlChild {
+  const child = spawn('etcdctl', [`--endpoints=${endpoint}`, ...args], {
+    env: { ...process.env, ETCDCTL_API: '3' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
+  return {
+    printed: (text) =>
+      new Promise((resolve, reject) => {
+        const started = Date.now();
+        const check = (): void => {
+          if (out.includes(text)) resolve(out);
+          else if (Date.now() - started > 8_000) reject(new Error(`no "${text}" in 8 s: ${out}`));
+          else child.stdout.once('data', check);
+        };
+        check();
+      }),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
