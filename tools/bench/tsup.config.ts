@@ -1,0 +1,3 @@
+import { keelBuild } from '../../tsup.shared.ts';
+
+export default keelBuild(['src/index.ts']);
