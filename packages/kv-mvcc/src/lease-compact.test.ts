@@ -104,6 +104,17 @@ describe('apply', () => {
     expect([t.store.consistentIndex, t.store.revision]).toEqual([6, 2]);
   });
 
+  it('moves the consistent index through appliedIndex for entries that carry no request', () => {
+    t.do1({ put: { key: enc('a'), value: enc('1') } });
+    t.store.apply([], { appliedIndex: 4 });
+    expect([t.store.consistentIndex, t.store.revision]).toEqual([4, 1]);
+    t.store.apply([{ index: 5, request: { put: { key: enc('b'), value: enc('1') } } }], { appliedIndex: 7 });
+    expect([t.store.consistentIndex, t.store.revision]).toEqual([7, 2]);
+    const below = () => t.store.apply([{ index: 9, request: { put: { key: enc('c'), value: enc('1') } } }], { appliedIndex: 8 });
+    expect(below).toThrow(/appliedIndex/);
+    expect(t.store.consistentIndex).toBe(7);
+  });
+
   it('records the consistent index of a batch whose requests failed', () => {
     t.store.apply([{ index: 3, request: { put: { key: new Uint8Array(0), value: enc('1') } } }]);
     expect([t.store.consistentIndex, t.store.revision]).toEqual([3, 0]);
@@ -134,6 +145,8 @@ describe('quota', () => {
   });
 });
 
+const rangeAll = (): string[] => t.store.range({ key: enc('a'), rangeEnd: enc('z') }).kvs.map(show);
+
 describe('snapshot', () => {
   it('streams a consistent state that restores into an empty directory', async () => {
     put('a', '1');
@@ -159,6 +172,37 @@ describe('snapshot', () => {
       truncated.remove();
     } finally {
       remove();
+    }
+  });
+
+  it('replaces a live store with a snapshot atomically, and watchers catch up from the new state', async () => {
+    const source = openTestStore();
+    try {
+      source.do1({ put: { key: enc('a'), value: enc('new-1') } });
+      source.do1({ put: { key: enc('b'), value: enc('new-2') } });
+      source.do1({ put: { key: enc('a'), value: enc('new-3') } });
+      const chunks = [...source.store.snapshot()];
+      put('a', 'old');
+      const events: string[] = [];
+      t.store.watch({ key: enc('a') }, (r) => {
+        for (const e of r.events) events.push(`${e.type} ${show(e.kv)}`);
+      });
+      const bytes = Buffer.concat(chunks);
+      const damaged = Buffer.from(bytes);
+      damaged[damaged.length - 20] = (damaged[damaged.length - 20] ?? 0) ^ 0xff;
+      expect(() => { t.store.replaceWithSnapshot([damaged]); }).toThrow(/checksum|snapshot/);
+      expect(() => { t.store.replaceWithSnapshot([bytes.subarray(0, bytes.length - 5)]); }).toThrow(/truncated/);
+      expect(rangeAll()).toEqual(['a=old c1 m1 v1 l0']);
+      t.store.replaceWithSnapshot(chunks);
+      expect(rangeAll()).toEqual(['a=new-3 c1 m3 v2 l0', 'b=new-2 c2 m2 v1 l0']);
+      expect([t.store.consistentIndex, t.store.revision]).toEqual([3, 3]);
+      expect(t.store.hashKV({ revision: 3 }).hash).toBe(source.store.hashKV({ revision: 3 }).hash);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(events).toEqual(['PUT a=new-3 c1 m3 v2 l0']);
+      await t.reopen();
+      expect(rangeAll()).toEqual(['a=new-3 c1 m3 v2 l0', 'b=new-2 c2 m2 v1 l0']);
+    } finally {
+      await source.dispose();
     }
   });
 });

@@ -74,15 +74,14 @@ class SnapshotReader {
 
   constructor(private readonly t: Tables) {}
 
+  /** Writes the complete frames of `chunk` (and earlier leftovers); call inside a write txn. */
   feed(chunk: Uint8Array): void {
     if (this.finished) throw invalid('bytes after the trailer');
     this.pending = Buffer.concat([this.pending, chunk]);
-    this.t.env.transactionSync(() => {
-      // Bounded: every turn consumes a frame or stops.
-      while (this.step()) {
-        /* each step consumed one frame */
-      }
-    });
+    // Bounded: every turn consumes a frame or stops.
+    while (this.step()) {
+      /* each step consumed one frame */
+    }
   }
 
   private take(n: number): Buffer {
@@ -139,7 +138,11 @@ export async function restoreSnapshot(
   const t = open(path);
   try {
     const reader = new SnapshotReader(t);
-    for await (const chunk of chunks) reader.feed(chunk);
+    for await (const chunk of chunks) {
+      t.env.transactionSync(() => {
+        reader.feed(chunk);
+      });
+    }
     if (!reader.finished) throw invalid('snapshot is truncated');
     await t.env.close();
   } catch (err) {
@@ -148,6 +151,21 @@ export async function restoreSnapshot(
     throw err;
   }
   assert(existsSync(path), 'restored directory exists');
+}
+
+/**
+ * Replaces every table of `t` with the snapshot in `chunks`, in one write transaction: the store
+ * holds either its old state or the whole snapshot, never a mix, even across a crash (LMDB's
+ * atomic commit). A damaged or truncated stream aborts the transaction and changes nothing.
+ * @throws MvccError SNAPSHOT_INVALID
+ */
+export function replaceTables(t: Tables, chunks: Iterable<Uint8Array>): void {
+  t.env.transactionSync(() => {
+    for (const name of tableNames) t[name].clearSync();
+    const reader = new SnapshotReader(t);
+    for (const chunk of chunks) reader.feed(chunk);
+    if (!reader.finished) throw invalid('snapshot is truncated');
+  });
 }
 
 /** Opens tables for a restore with durable commits. */

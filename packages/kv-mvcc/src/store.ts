@@ -21,7 +21,7 @@ import { checkpointLeases, grantLease, leaseGrantedTtl, leaseTimeToLive, listLea
 import { mapSizeBytesDefault, quotaBackendBytesDefault, txnOpsMaxCap, txnOpsMaxDefault } from './limits.js';
 import { getMetaNumber, metaKeys, openTables, putMetaNumber, type Tables } from './tables.js';
 import { WatchHub, type WatchHandle } from './watch.js';
-import { openForRestore, restoreSnapshot, snapshotChunks } from './snapshot.js';
+import { openForRestore, replaceTables, restoreSnapshot, snapshotChunks } from './snapshot.js';
 import type {
   AlarmMember,
   AlarmRequest,
@@ -150,10 +150,19 @@ export class MvccStore {
    * return. An entry at or below the consistent index was applied before and is skipped, so a
    * replay after a crash never applies twice. A request that fails with an MvccError changes
    * nothing and is reported in its result; other failures are bugs and abort the whole batch.
-   * @throws MvccError INDEX_MISMATCH (indexes not increasing), CLOSED
+   * `options.appliedIndex`, when given, is the Raft index the batch applies through (at least
+   * the last entry's): entries that carry no request (a leader's empty entry, a conf change)
+   * still move the consistent index, so it is always the last index applied, as in etcd.
+   * @throws MvccError INDEX_MISMATCH (indexes not increasing, or `appliedIndex` below the last
+   * entry's), CLOSED
    */
-  apply(entries: readonly ApplyEntry[]): ApplyResult[] {
+  apply(entries: readonly ApplyEntry[], options: { appliedIndex?: number } = {}): ApplyResult[] {
     this.checkOpen();
+    const last = entries[entries.length - 1]?.index ?? 0;
+    const through = options.appliedIndex ?? last;
+    if (!Number.isSafeInteger(through) || through < last) {
+      throw new MvccError({ code: 'INDEX_MISMATCH', message: 'appliedIndex is below an entry' });
+    }
     assert(!this.applying, 'apply is not re-entrant (called from a watch callback?)');
     for (let i = 1; i < entries.length; i++) {
       if ((entries[i]?.index ?? 0) <= (entries[i - 1]?.index ?? 0)) {
@@ -163,7 +172,9 @@ export class MvccStore {
     const commits: Change[][] = [];
     this.applying = true;
     try {
-      const results = this.tables.env.transactionSync(() => this.applyEntries(entries, commits));
+      const results = this.tables.env.transactionSync(() =>
+        this.applyEntries(entries, { through, commits }),
+      );
       for (const changes of commits) this.watchHub.notify(changes);
       return results;
     } catch (err) {
@@ -174,7 +185,11 @@ export class MvccStore {
     }
   }
 
-  private applyEntries(entries: readonly ApplyEntry[], commits: Change[][]): ApplyResult[] {
+  private applyEntries(
+    entries: readonly ApplyEntry[],
+    o: { readonly through: number; readonly commits: Change[][] },
+  ): ApplyResult[] {
+    const { commits } = o;
     const t = this.tables;
     const begin = { index: this.consistentIndexCached(), rev: this.current };
     let applied = begin.index;
@@ -190,6 +205,7 @@ export class MvccStore {
       results.push(this.applyOne(e, commits));
       applied = e.index;
     }
+    applied = Math.max(applied, o.through);
     // Meta rows are written once per batch; the in-memory copies track them within it.
     if (applied !== begin.index) putMetaNumber(t, metaKeys.consistentIndex, applied);
     if (this.current !== begin.rev) putMetaNumber(t, metaKeys.currentRev, this.current);
@@ -419,6 +435,25 @@ export class MvccStore {
   ): Promise<void> {
     mkdirSync(path, { recursive: true });
     await restoreSnapshot(path, chunks, (p) => openForRestore(p, mapSizeBytesDefault));
+  }
+
+  /**
+   * Replaces the whole state with a snapshot stream (a member installing its leader's snapshot),
+   * in one durable LMDB transaction: after a crash the store holds either its old state or the
+   * snapshot's, never a mix. Watchers catch up from their next revision in the new state (one
+   * whose revision was compacted there is cancelled with the compact revision, as etcd's
+   * restore does). Synchronous: the event loop waits for the copy.
+   * @throws MvccError SNAPSHOT_INVALID (the state is unchanged), CLOSED
+   */
+  replaceWithSnapshot(chunks: Iterable<Uint8Array>): void {
+    this.checkOpen();
+    assert(!this.applying, 'replaceWithSnapshot is not re-entrant');
+    try {
+      replaceTables(this.tables, chunks);
+    } finally {
+      this.reloadMeta();
+    }
+    this.watchHub.resync();
   }
 
   /** Closes the store: drops watchers and closes LMDB. Idempotent. */

@@ -276,6 +276,17 @@ export class WatchHub {
     });
   }
 
+  /**
+   * The store's state was replaced (a snapshot installed): every watcher catches up from its
+   * next revision by reading the new state's history, as etcd's restore moves synced watchers to
+   * unsynced.
+   */
+  resync(): void {
+    const current = this.source.current();
+    for (const w of this.watchers.values()) if (w.nextRev <= current) w.synced = false;
+    this.schedule();
+  }
+
   /** Drops every watcher and stops scheduled catch-up. */
   close(): void {
     this.closed = true;
