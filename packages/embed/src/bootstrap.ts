@@ -9,6 +9,7 @@ import { readClusterFile, writeClusterFile, type ClusterFile } from './cluster-f
 import type { ResolvedConfig } from './config.js';
 import { EmbedError } from './errors.js';
 import { deriveClusterId, deriveMemberId } from './member-id.js';
+import { finishSnapshotInstall } from './snapshot-files.js';
 
 /** Test-only switches of `startServer`; never set them in production. */
 export interface UnsafeOptions {
@@ -98,6 +99,8 @@ export async function openMemberStorage(
       quotaBackendBytes: config.quotaBackendBytes,
       unsafeNoSync: noSync,
     });
+    const walSnapshotIndex = log.snapshot().metadata.index;
+    finishSnapshotInstall({ dataDir: config.dataDir, walSnapshotIndex, kv });
     return { identity, log, kv, bootstrapped: existing === undefined };
   } catch (e) {
     await kv?.close();

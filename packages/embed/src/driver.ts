@@ -16,6 +16,7 @@ import {
   type Message,
   type RawNode,
   type Ready,
+  type Snapshot,
 } from '@keel/raft-core';
 import type { RaftLog } from '@keel/raft-wal';
 import { assert } from './assert.js';
@@ -24,6 +25,7 @@ import type { Logger } from './config.js';
 import { EmbedError } from './errors.js';
 import { Inbox } from './inbox.js';
 import type { Leadership } from './leadership.js';
+import type { LogSnapshotter } from './log-snapshotter.js';
 import {
   applyLagEntriesMax,
   inboxEventsMax,
@@ -34,6 +36,7 @@ import {
 import type { ServerMetrics } from './metrics.js';
 import { PendingRequests } from './pending-requests.js';
 import { decodeRequest, encodeRequest, RequestIds } from './request-codec.js';
+import { hasSnapshotFile, installSnapshotFile } from './snapshot-files.js';
 
 /** What the loop's inbox carries. */
 export type DriverEvent =
@@ -42,6 +45,7 @@ export type DriverEvent =
   | { readonly kind: 'propose'; readonly id: string; readonly data: Uint8Array }
   | { readonly kind: 'read'; readonly id: string }
   | { readonly kind: 'unreachable'; readonly peer: number }
+  | { readonly kind: 'snapshot-status'; readonly peer: number; readonly ok: boolean }
   | { readonly kind: 'transfer-leader'; readonly to: number };
 
 /** Where the loop sends a Ready's messages (the transport, or nothing for a lone member). */
@@ -64,6 +68,10 @@ export interface DriverParts {
   readonly requestTimeoutMs: number;
   /** The index Raft starts applying after (the WAL snapshot's index). */
   readonly appliedIndex: number;
+  /** The member's data directory, where received snapshots wait to be installed. */
+  readonly dataDir: string;
+  /** Records snapshots and compacts the log every `snapshotCount` applied entries. */
+  readonly snapshotter: LogSnapshotter;
 }
 
 /** A ReadIndex round in flight: the reads it serves and how many ticks it has waited. */
@@ -266,6 +274,9 @@ export class Driver {
         case 'unreachable':
           node.reportUnreachable(e.peer);
           break;
+        case 'snapshot-status':
+          node.reportSnapshot(e.peer, e.ok);
+          break;
         case 'transfer-leader':
           node.transferLeader(e.to);
           break;
@@ -275,6 +286,15 @@ export class Driver {
   }
 
   #step(m: Message): void {
+    // A MsgSnap reaches the loop only after its body is stored (snapshot-receiver.ts); one
+    // without a body (sent on a stream link) cannot be installed, so Raft never sees it.
+    if (
+      m.type === 'MsgSnap' &&
+      !hasSnapshotFile(this.#p.dataDir, m.snapshot?.metadata.index ?? 0)
+    ) {
+      this.#p.logger.warn({ from: m.from }, 'dropped a snapshot message without its data');
+      return;
+    }
     try {
       this.#p.node.step(m);
     } catch (e) {
@@ -325,18 +345,16 @@ export class Driver {
 
   async #handleReady(rd: Ready): Promise<void> {
     const p = this.#p;
-    // Installing a snapshot from the leader needs the kv-mvcc restore path, not built yet: stop
-    // rather than run with a log that says more than the store holds.
-    assert(rd.snapshot === undefined, 'installing a snapshot from the leader is not built yet');
     // A HardState whose only change is the commit index need not be durable (raft's mustSync is
     // false): a restarted member learns the commit again, and what it had applied is durable in
     // the store. etcd writes it without fsync; we leave it for the next save, one fsync fewer
     // per commit on the leader.
-    if (rd.entries.length > 0 || rd.mustSync) {
+    if (rd.entries.length > 0 || rd.mustSync || rd.snapshot !== undefined) {
       const t0 = p.clock.nowMs();
       await p.log.save({
         entries: rd.entries,
         ...(rd.hardState !== undefined ? { hardState: rd.hardState } : {}),
+        ...(rd.snapshot !== undefined ? { snapshot: rd.snapshot } : {}),
       });
       p.metrics.walFsyncSeconds.observe((p.clock.nowMs() - t0) / 1000);
     }
@@ -345,6 +363,7 @@ export class Driver {
       this.#term = rd.hardState.term;
       this.#committed = rd.hardState.commit;
     }
+    if (rd.snapshot !== undefined) this.#installSnapshot(rd.snapshot);
     if (rd.committedEntries.length > 0) this.#apply(rd.committedEntries);
     for (const rs of rd.readStates) {
       const key = Buffer.from(rs.requestCtx).toString('hex');
@@ -356,6 +375,24 @@ export class Driver {
     if (rd.softState !== undefined || rd.hardState !== undefined) this.#observeLeader(rd);
     p.node.advance();
     this.#releaseReads();
+    if (p.snapshotter.isDue(this.#applied)) {
+      await p.snapshotter.snapshot(this.#applied, p.node.status().config);
+    }
+  }
+
+  /**
+   * Replaces the store's state with the leader's snapshot, saved in the WAL just before (the
+   * crash-safe sequence is in snapshot-files.ts). Raft goes on from the snapshot's index; the
+   * store's consistent index may be past it, and the entries up to there are skipped.
+   */
+  #installSnapshot(snap: Snapshot): void {
+    const { index } = snap.metadata;
+    assert(index > this.#applied, 'raft installs only snapshots past what was applied');
+    installSnapshotFile({ dataDir: this.#p.dataDir, index, kv: this.#p.kv });
+    this.#p.logger.info({ index, revision: this.#p.kv.revision }, 'installed the snapshot');
+    this.#applied = index;
+    this.#committed = Math.max(this.#committed, index);
+    this.#removeCompacted();
   }
 
   #observeLeader(rd: Ready): void {
@@ -384,16 +421,21 @@ export class Driver {
       batch.push({ index: e.index, request: r.request });
       ids.push(r.id);
     }
-    const results = batch.length > 0 ? p.kv.apply(batch) : [];
+    const last = entries[entries.length - 1];
+    assert(last !== undefined && last.index > this.#applied, 'applied index must increase');
+    // The store records `last.index` even when the batch has no request for it, so its
+    // consistent index is exactly the applied index (what snapshots are taken at).
+    const results = p.kv.apply(batch, { appliedIndex: last.index });
     if (batch.some((e) => 'compaction' in e.request)) this.#removeCompacted();
     assert(results.length === batch.length, 'kv-mvcc returned one result per entry');
     for (let i = 0; i < results.length; i++) {
       const result = results[i];
       const id = ids[i];
-      if (result !== undefined && id !== undefined) this.#proposals.resolve(id, result);
+      // A skipped entry was already in an installed snapshot: its proposer's outcome is
+      // unknown here and it ends in TIMEOUT, as in etcd.
+      if (result === undefined || id === undefined || 'skipped' in result) continue;
+      this.#proposals.resolve(id, result);
     }
-    const last = entries[entries.length - 1];
-    assert(last !== undefined && last.index > this.#applied, 'applied index must increase');
     this.#applied = last.index;
     this.#committed = Math.max(this.#committed, this.#applied);
     p.metrics.proposalsApplied.set(this.#applied);

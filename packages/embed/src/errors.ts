@@ -15,6 +15,11 @@ export const embedErrorCodes = {
   OVERLOADED: { retryable: true },
   /** The encoded request is larger than `maxRequestBytes` (etcd's "request is too large"). */
   REQUEST_TOO_LARGE: { retryable: false },
+  /**
+   * The data directory is inconsistent and cannot be started from (for example the Raft log
+   * holds a snapshot the store never received); the message says what is missing.
+   */
+  DATA_DIR_DAMAGED: { retryable: false },
   /** The operation is part of etcd's API but not built in Keel yet; the message names it. */
   UNSUPPORTED: { retryable: false },
 } as const;

@@ -32,3 +32,9 @@ export const leaseCheckIntervalMs = 500;
 export const leaseRevokesPerCheckMax = 500;
 /** How often revision-mode auto-compaction runs on the leader (etcd's 5 minutes). */
 export const revisionCompactionCheckMs = 5 * 60 * 1000;
+
+/** Bytes read from a received snapshot file per chunk while installing it. */
+export const snapshotFileChunkBytes = 1024 * 1024;
+/** Snapshots this member streams to lagging members at once; more are reported failed to Raft,
+ * which asks again later. */
+export const snapshotsSendingMax = 4;

@@ -50,6 +50,27 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly snapshotSendSuccess = this.#counter(
+    'etcd_network_snapshot_send_success',
+    'Total number of successful snapshot sends.',
+  );
+  readonly snapshotSendFailures = this.#counter(
+    'etcd_network_snapshot_send_failures',
+    'Total number of snapshot send failures.',
+  );
+  readonly snapshotReceiveSuccess = this.#counter(
+    'etcd_network_snapshot_receive_success',
+    'Total number of successful snapshot receives.',
+  );
+  readonly snapshotReceiveFailures = this.#counter(
+    'etcd_network_snapshot_receive_failures',
+    'Total number of snapshot receive failures.',
+  );
+  readonly snapshotsSaved = this.#counter(
+    'keel_server_snapshots_saved_total',
+    'Raft snapshots recorded (every snapshotCount applied entries) and followed by log compaction.',
+  );
+
   #gauge(name: string, help: string): Gauge {
     return new Gauge({ name, help, registers: [this.registry] });
   }

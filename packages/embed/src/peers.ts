@@ -1,6 +1,6 @@
 // The peer side of a member: a raft-transport-ws transport on the first listenPeerUrl, dialling
 // every other member at its peer URL. A member alone in its cluster starts none.
-import { createTransport, type Transport } from '@keel/raft-transport-ws';
+import { createTransport, type IncomingSnapshot, type Transport } from '@keel/raft-transport-ws';
 import type { ClusterFile } from './cluster-file.js';
 import type { Logger, ResolvedConfig } from './config.js';
 import type { DriverEvent } from './driver.js';
@@ -40,6 +40,8 @@ export async function startPeerTransport(opts: {
   config: ResolvedConfig;
   identity: ClusterFile;
   logger: Logger;
+  /** Stores a snapshot arriving from the leader (snapshot-receiver.ts). */
+  onSnapshot: (incoming: IncomingSnapshot) => Promise<void>;
 }): Promise<PeerTransport> {
   const { config, identity } = opts;
   const others = identity.members.filter((m) => m.id !== identity.memberId);
@@ -61,6 +63,7 @@ export async function startPeerTransport(opts: {
     onUnreachable: (peer) => {
       offer(inbox, { kind: 'unreachable', peer });
     },
+    onSnapshot: opts.onSnapshot,
     logger: {
       info: (message, fields) => {
         opts.logger.info(fields, message);

@@ -9,7 +9,7 @@ import { openMemberStorage, type UnsafeOptions } from './bootstrap.js';
 import { systemClock, type Cancel, type Clock } from './clock.js';
 import type { ClusterFile } from './cluster-file.js';
 import { resolveConfig, type Logger, type ResolvedConfig, type ServerConfig } from './config.js';
-import { Driver } from './driver.js';
+import { Driver, type DriverParts } from './driver.js';
 import { EmbedError } from './errors.js';
 import type { WatchCreateRequest, WatchHandle, WatchResponse } from '@keel/kv-mvcc';
 import { createKvApi, type KvApi, type KvHost, type ResponseHeader } from './kv-api.js';
@@ -22,7 +22,10 @@ import { startListeners, type Listeners } from './listeners.js';
 import { silentLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { createRandomSource } from './random-source.js';
-import { startPeerTransport } from './peers.js';
+import { startPeerTransport, type PeerTransport } from './peers.js';
+import { LogSnapshotter } from './log-snapshotter.js';
+import { createSnapshotReceiver } from './snapshot-receiver.js';
+import { createMessageSink } from './snapshot-sender.js';
 
 /** Options of `startServer` beyond the etcd config. */
 export interface StartOptions extends UnsafeOptions {
@@ -255,8 +258,11 @@ export class Server {
     const p = this.#parts;
     // Hand leadership over first so the cluster does not wait an election timeout; bounded by
     // one election timeout, as Raft aborts a transfer that takes longer.
-    const moved = skipLeaderTransfer ? false : await p.driver.transferLeadership(p.config.electionMs);
-    if (moved) this.#logger.info({ leader: this.leaderId }, 'handed leadership over before closing');
+    const moved = skipLeaderTransfer
+      ? false
+      : await p.driver.transferLeadership(p.config.electionMs);
+    if (moved)
+      this.#logger.info({ leader: this.leaderId }, 'handed leadership over before closing');
     p.stopTicks();
     this.#rejectReady(new EmbedError({ code: 'STOPPED', message: 'server closed before ready' }));
     await p.listeners.close();
@@ -305,6 +311,34 @@ function leaderWork(o: {
   };
 }
 
+/** The driver loop over the member's parts, sending through the peer transport (if any). */
+function createDriver(
+  o: Pick<DriverParts, 'node' | 'log' | 'kv' | 'clock' | 'leadership' | 'metrics' | 'logger'> & {
+    readonly config: ResolvedConfig;
+  },
+  peers: PeerTransport,
+): Driver {
+  const { config, log, kv, metrics, logger } = o;
+  const sink = createMessageSink(peers.transport, {
+    kv,
+    metrics,
+    logger,
+    report: (peer, ok) => {
+      driver.inbox.pushUrgent({ kind: 'snapshot-status', peer, ok });
+    },
+  });
+  const driver: Driver = new Driver({
+    ...o,
+    memberId: o.node.status().id,
+    sink,
+    requestTimeoutMs: requestTimeoutMs(config.electionMs),
+    appliedIndex: log.snapshot().metadata.index,
+    dataDir: config.dataDir,
+    snapshotter: new LogSnapshotter({ log, kv, config, metrics, logger }),
+  });
+  return driver;
+}
+
 /**
  * Starts a member: opens (or bootstraps) its data directory, binds its peer, client and metrics
  * listeners, and starts the driver loop. Resolves once listeners are bound; `server.ready`
@@ -318,7 +352,10 @@ function leaderWork(o: {
  * await server.kv.put({ key: Buffer.from('k'), value: Buffer.from('v') });
  * await server.close();
  */
-export async function startServer(input: ServerConfig, options: StartOptions = {}): Promise<Server> {
+export async function startServer(
+  input: ServerConfig,
+  options: StartOptions = {},
+): Promise<Server> {
   const config = resolveConfig(input);
   const clock = options.clock ?? systemClock;
   const logger = config.logger ?? silentLogger;
@@ -329,22 +366,15 @@ export async function startServer(input: ServerConfig, options: StartOptions = {
     const node = createNode(config, log, identity.memberId);
     const metrics = new ServerMetrics();
     const leadership = new Leadership(identity.memberId);
-    const peers = await startPeerTransport({ config, identity, logger });
-    const driver = new Driver({
-      memberId: identity.memberId,
-      node,
-      log,
-      kv,
-      sink: peers.transport ?? { send: () => undefined },
-      clock,
-      leadership,
-      metrics,
-      logger,
-      requestTimeoutMs: requestTimeoutMs(config.electionMs),
-      appliedIndex: log.snapshot().metadata.index,
-    });
+    const onSnapshot = createSnapshotReceiver({ dataDir: config.dataDir, metrics, logger });
+    const peers = await startPeerTransport({ config, identity, logger, onSnapshot });
+    const driver = createDriver(
+      { config, node, log, kv, clock, leadership, metrics, logger },
+      peers,
+    );
     peers.connect(driver.inbox);
-    if (peers.transport !== undefined) cleanup.unshift(() => peers.transport?.close() ?? Promise.resolve());
+    if (peers.transport !== undefined)
+      cleanup.unshift(() => peers.transport?.close() ?? Promise.resolve());
     const ref: { server?: Server } = {};
     const listeners = await startListeners({
       config,

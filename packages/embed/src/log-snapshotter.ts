@@ -1,0 +1,55 @@
+// Raft snapshots and log compaction (etcd's triggerSnapshot). A Raft snapshot here is metadata
+// only: the index, its term and the ConfState there; the data is the kv-mvcc store itself
+// (DESIGN.md "Storage"), so recording one copies nothing. The WAL keeps `snapshotCatchUpEntries`
+// entries behind it for followers that are a little behind; one further behind gets the store
+// streamed (snapshot-sender.ts).
+import type { MvccStore } from '@keel/kv-mvcc';
+import type { ConfState } from '@keel/raft-core';
+import type { RaftLog } from '@keel/raft-wal';
+import { assert } from './assert.js';
+import type { Logger, ResolvedConfig } from './config.js';
+import type { ServerMetrics } from './metrics.js';
+
+const noData = new Uint8Array(0);
+
+/** Decides when to record a snapshot and compact the log, and does both in one WAL write. */
+export class LogSnapshotter {
+  constructor(
+    private readonly o: {
+      readonly log: RaftLog;
+      readonly kv: MvccStore;
+      /** `snapshotCount`: applied entries between snapshots (etcd's --snapshot-count);
+       * `snapshotCatchUpEntries`: entries kept behind one (etcd's --snapshot-catchup-entries). */
+      readonly config: Pick<ResolvedConfig, 'snapshotCount' | 'snapshotCatchUpEntries'>;
+      readonly metrics: ServerMetrics;
+      readonly logger: Logger;
+    },
+  ) {}
+
+  /** True when more than `snapshotCount` entries were applied since the WAL's last snapshot. */
+  isDue(applied: number): boolean {
+    return applied - this.o.log.snapshot().metadata.index > this.o.config.snapshotCount;
+  }
+
+  /**
+   * Records a snapshot at the store's consistent index with `confState` (the configuration after
+   * applying it) and drops the log up to `catchUpEntries` entries behind it; resolves once both
+   * are durable. Safety: the index is the store's consistent index, which kv-mvcc writes in the
+   * same durable LMDB transaction as the entries it applied, so the log never loses an entry the
+   * store does not hold durably.
+   */
+  async snapshot(applied: number, confState: ConfState): Promise<void> {
+    const { log, kv } = this.o;
+    const index = kv.consistentIndex;
+    assert(index === applied, 'the store has applied exactly what the loop applied');
+    const compactIndex = index - this.o.config.snapshotCatchUpEntries;
+    // One after the other: the log is never cut past a snapshot that is not yet durable.
+    await log.createSnapshot({ index, confState, data: noData });
+    if (compactIndex >= log.firstIndex()) await log.compactLog(compactIndex);
+    this.o.metrics.snapshotsSaved.inc();
+    this.o.logger.info(
+      { index, firstIndex: log.firstIndex(), lastIndex: log.lastIndex() },
+      'saved a raft snapshot and compacted the log',
+    );
+  }
+}

@@ -1,0 +1,90 @@
+// The sending side of snapshot transfer. Raft asks for a snapshot (MsgSnap) when a follower needs
+// entries this member has compacted. The MsgSnap carries the WAL snapshot's metadata (index S,
+// term, ConfState) and no data; its body is a consistent copy of the whole kv-mvcc store taken
+// when the stream starts, whose consistent index C is >= S (the store is never behind the WAL
+// snapshot). The follower replays the entries after S, and its store skips those at or below C.
+import type { MvccStore } from '@keel/kv-mvcc';
+import type { Message } from '@keel/raft-core';
+import type { Transport } from '@keel/raft-transport-ws';
+import type { Logger } from './config.js';
+import type { MessageSink } from './driver.js';
+import { snapshotsSendingMax } from './limits.js';
+import { formatMemberId } from './member-id.js';
+import type { ServerMetrics } from './metrics.js';
+
+/** The store's stream, started only when the transport reads it (no read transaction before). */
+function* storeBody(kv: MvccStore): Generator<Uint8Array> {
+  yield* kv.snapshot();
+}
+
+/** What the sink needs besides the transport. */
+interface SinkParts {
+  readonly kv: MvccStore;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  /** Called once per MsgSnap, in a later turn or at once when refused. */
+  readonly report: (peer: number, ok: boolean) => void;
+}
+
+/** The loop's sink: a `SnapshotSink` over the transport, or nothing for a member alone. */
+export function createMessageSink(transport: Transport | undefined, o: SinkParts): MessageSink {
+  return transport === undefined
+    ? { send: () => undefined }
+    : new SnapshotSink({ ...o, transport });
+}
+
+/**
+ * A `MessageSink` over the transport that sends MsgSnaps as snapshot streams and everything else
+ * on the peer links; each transfer's outcome goes to `report` (for raft's ReportSnapshot).
+ */
+export class SnapshotSink implements MessageSink {
+  #sending = 0;
+
+  constructor(private readonly o: SinkParts & { readonly transport: Transport }) {}
+
+  send(messages: readonly Message[]): void {
+    if (!messages.some((m) => m.type === 'MsgSnap')) {
+      this.o.transport.send(messages);
+      return;
+    }
+    this.o.transport.send(messages.filter((m) => m.type !== 'MsgSnap'));
+    for (const m of messages) if (m.type === 'MsgSnap') this.#sendSnapshot(m);
+  }
+
+  #sendSnapshot(m: Message): void {
+    const { transport, kv, metrics, logger } = this.o;
+    const to = formatMemberId(m.to);
+    const index = m.snapshot?.metadata.index;
+    if (this.#sending >= snapshotsSendingMax) {
+      logger.debug({ to, index }, 'too many snapshots in flight; raft will ask again');
+      this.#finish(m.to, false);
+      return;
+    }
+    this.#sending += 1;
+    logger.info({ to, index }, 'sending a snapshot to a member behind the compacted log');
+    // sendSnapshot resolves with the outcome; it rejects only when the transport is closed or
+    // the member unknown, which are failures of this transfer too.
+    transport
+      .sendSnapshot(m, storeBody(kv))
+      .then(
+        (status) => status === 'finish',
+        (e: unknown) => {
+          logger.debug({ to, err: String(e) }, 'snapshot not sent');
+          return false;
+        },
+      )
+      .then((ok) => {
+        this.#sending -= 1;
+        (ok ? metrics.snapshotSendSuccess : metrics.snapshotSendFailures).inc();
+        if (ok) logger.info({ to, index }, 'snapshot sent');
+        this.#finish(m.to, ok);
+      })
+      .catch((e: unknown) => {
+        logger.error({ err: String(e) }, 'reporting a snapshot outcome failed');
+      });
+  }
+
+  #finish(peer: number, ok: boolean): void {
+    this.o.report(peer, ok);
+  }
+}
