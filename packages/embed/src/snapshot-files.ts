@@ -12,10 +12,11 @@
 //      (`replaceWithSnapshot`), which carries the stream's consistent index C >= S;
 //   4. the file is removed.
 // A crash before 2 leaves the old WAL and the old store, consistent; the file is removed at the
-// next start. A crash between 2 and 3 leaves the store's consistent index below the WAL's snapshot
-// index: the next start finds the file for S and does step 3 before Raft starts. LMDB's commit is
-// atomic, so a crash during 3 is one of those two cases. After 3 the store is at C >= S, and the
-// file is removed. At every point either the old state or the new one is complete on disk.
+// next start (which removes every file it does not install). A crash between 2 and 3 leaves the
+// store's consistent index below the WAL's snapshot index: the next start finds the file for S
+// and does step 3 before Raft starts. LMDB's commit is atomic, so a crash during 3 is one of
+// those two cases. After 3 the store is at C >= S, and the file is removed. At every point
+// either the old state or the new one is complete on disk.
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, readdirSync, rmSync, fsyncSync } from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
@@ -150,5 +151,6 @@ export function finishSnapshotInstall(o: {
 }): void {
   const { dataDir, walSnapshotIndex: index, kv } = o;
   if (kv.consistentIndex < index && index > 1) installSnapshotFile({ dataDir, index, kv });
-  removeSnapshotFiles(dataDir, { index: Math.max(index, kv.consistentIndex), partial: true });
+  // Nothing is arriving before start, and a file the WAL does not name is never installed.
+  removeSnapshotFiles(dataDir, { index: Number.MAX_SAFE_INTEGER, partial: true });
 }
