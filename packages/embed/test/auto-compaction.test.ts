@@ -69,11 +69,11 @@ describe('auto-compaction', () => {
     );
     await putMany(server, 30);
     clock.advance(5 * 60 * 1000);
-    expect(await within(compacted, 5000, 'compaction')).toBe(20);
-    await expect(server.kv.range({ key: b('k'), revision: 19 })).rejects.toMatchObject({
+    expect(await within(compacted, 5000, 'compaction')).toBe(21);
+    await expect(server.kv.range({ key: b('k'), revision: 20 })).rejects.toMatchObject({
       code: 'COMPACTED',
     });
-    expect((await server.kv.range({ key: b('k'), revision: 20 })).kvs).toHaveLength(1);
+    expect((await server.kv.range({ key: b('k'), revision: 21 })).kvs).toHaveLength(1);
   });
 
   it('periodic mode with retention "1" keeps one hour of history', async () => {
@@ -84,15 +84,15 @@ describe('auto-compaction', () => {
       clock,
     );
     await putMany(server, 5);
-    // Samples are taken every tenth of the hour: this one records revision 5.
+    // Samples are taken every tenth of the hour: this one records revision 6.
     clock.advance(6 * 60 * 1000);
     await putMany(server, 5);
     // One hour after that sample, it is the newest revision at least an hour old.
     clock.advance(60 * 60 * 1000);
-    expect(await within(compacted, 5000, 'compaction')).toBe(5);
-    await expect(server.kv.range({ key: b('k'), revision: 4 })).rejects.toMatchObject({
+    expect(await within(compacted, 5000, 'compaction')).toBe(6);
+    await expect(server.kv.range({ key: b('k'), revision: 5 })).rejects.toMatchObject({
       code: 'COMPACTED',
     });
-    expect((await server.kv.range({ key: b('k'), revision: 5 })).kvs).toHaveLength(1);
+    expect((await server.kv.range({ key: b('k'), revision: 6 })).kvs).toHaveLength(1);
   });
 });

@@ -46,11 +46,11 @@ describe('single member', () => {
     expect(server.leaderId).toBe(server.memberId);
     expect(server.term).toBeGreaterThanOrEqual(2);
     const put = await server.kv.put({ key: b('a'), value: b('1') });
-    expect(put.revision).toBe(1);
+    expect(put.revision).toBe(2); // etcd's first write is revision 2
     expect(put.header).toEqual({
       clusterId: server.clusterId,
       memberId: server.memberId,
-      revision: 1,
+      revision: 2,
       raftTerm: server.term,
     });
     await server.kv.put({ key: b('b'), value: b('2') });
@@ -66,12 +66,12 @@ describe('single member', () => {
       success: [{ requestPut: { key: b('a'), value: b('3') } }],
       failure: [],
     });
-    expect([txn.succeeded, txn.revision]).toEqual([true, 3]);
+    expect([txn.succeeded, txn.revision]).toEqual([true, 4]);
     const del = await server.kv.deleteRange({ key: b('b') });
-    expect([del.deleted, del.revision]).toEqual([1, 4]);
-    const compact = await server.kv.compact({ revision: 3, physical: true });
-    expect(compact.header.revision).toBe(4);
-    await expect(server.kv.range({ key: b('a'), revision: 2 })).rejects.toMatchObject({
+    expect([del.deleted, del.revision]).toEqual([1, 5]);
+    const compact = await server.kv.compact({ revision: 4, physical: true });
+    expect(compact.header.revision).toBe(5);
+    await expect(server.kv.range({ key: b('a'), revision: 3 })).rejects.toMatchObject({
       code: 'COMPACTED',
     });
   });
@@ -103,7 +103,7 @@ describe('single member', () => {
     expect([second.memberId, second.clusterId]).toEqual([memberId, clusterId]);
     const all = await second.kv.range({ key: b('k'), rangeEnd: b('l') });
     expect(all.count).toBe(30);
-    expect((await second.kv.put({ key: b('k0'), value: b('again') })).revision).toBe(31);
+    expect((await second.kv.put({ key: b('k0'), value: b('again') })).revision).toBe(32);
     await second.close();
     const third = await start();
     await within(third.ready, 5000, 'ready after second restart');
@@ -127,7 +127,7 @@ describe('single member', () => {
     await expect(server.kv.put({ key: b('big'), value: Buffer.alloc(2048) })).rejects.toSatisfy(
       (e) => isEmbedError(e, 'REQUEST_TOO_LARGE'),
     );
-    expect((await server.kv.put({ key: b('small'), value: b('ok') })).revision).toBe(1);
+    expect((await server.kv.put({ key: b('small'), value: b('ok') })).revision).toBe(2);
   });
 });
 

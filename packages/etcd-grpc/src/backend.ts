@@ -3,8 +3,8 @@
 // with JS numbers. A kv-mvcc response carries the store `revision` it reflects; this package
 // completes etcd's ResponseHeader from `header()` (cluster ID, member ID, Raft term). Expected failures are reported by throwing typed errors: MvccError
 // (COMPACTED, FUTURE_REV), EtcdGrpcError (KEY_NOT_FOUND, LEASE_NOT_FOUND, NO_SPACE, MEMBER_* ...),
-// or embed's EmbedError (NOT_LEADER, TIMEOUT, STOPPED, OVERLOADED); status.ts turns each into
-// etcd's gRPC status. Anything else reaches the client as gRPC UNKNOWN with its message.
+// or embed's EmbedError (NOT_LEADER, TIMEOUT, STOPPED, OVERLOADED, REQUEST_TOO_LARGE,
+// UNSUPPORTED); status.ts turns each into etcd's gRPC status. Anything else reaches the client as gRPC UNKNOWN with its message.
 import type {
   AlarmRequest,
   AlarmResponse,

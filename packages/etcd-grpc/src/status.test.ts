@@ -10,8 +10,11 @@ import { EtcdAnswer, etcdStatuses, toEtcdStatus } from './status.js';
 /** Stands in for embed's EmbedError, which this package may not import (it sits above us). */
 class EmbedError extends Error {
   override readonly name = 'EmbedError';
-  constructor(readonly code: string) {
-    super(code);
+  constructor(
+    readonly code: string,
+    message?: string,
+  ) {
+    super(message ?? code);
   }
 }
 
@@ -77,6 +80,26 @@ describe('toEtcdStatus', () => {
         expect(st, code).toEqual({ code: status.UNKNOWN, details: `m-${code}` });
       else expect(st.code, code).not.toBe(status.UNKNOWN);
     }
+  });
+
+  it("maps embed's REQUEST_TOO_LARGE to etcd's request is too large", () => {
+    expect(toEtcdStatus(new EmbedError('REQUEST_TOO_LARGE', 'put of 2 MiB'))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: 'etcdserver: request is too large',
+    });
+  });
+
+  it("maps embed's UNSUPPORTED to UNIMPLEMENTED with the message naming the operation", () => {
+    const msg = 'adding a member is not supported yet';
+    expect(toEtcdStatus(new EmbedError('UNSUPPORTED', msg))).toEqual({
+      code: status.UNIMPLEMENTED,
+      details: msg,
+    });
+    // An error without a message of its own still says what happened, not just the code.
+    expect(toEtcdStatus(new EmbedError('UNSUPPORTED'))).toEqual({
+      code: status.UNIMPLEMENTED,
+      details: 'this operation is not supported by this server',
+    });
   });
 
   it('keeps the message of INVALID_ARGUMENT and answers unknown errors with UNKNOWN', () => {

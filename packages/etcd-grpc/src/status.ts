@@ -18,7 +18,7 @@ function s(code: grpcStatus, details: string): EtcdStatus {
 
 const { INVALID_ARGUMENT, OUT_OF_RANGE, RESOURCE_EXHAUSTED, NOT_FOUND, FAILED_PRECONDITION } =
   grpcStatus;
-const { UNAVAILABLE, DATA_LOSS } = grpcStatus;
+const { UNAVAILABLE, DATA_LOSS, UNIMPLEMENTED } = grpcStatus;
 
 /** etcd's server-side errors by name (etcd's `ErrGRPC*` without the prefix). */
 export const etcdStatuses = {
@@ -134,12 +134,25 @@ export class EtcdAnswer extends Error {
 }
 
 /**
+ * The status for an operation of etcd's API that the backend does not provide (embed's
+ * UNSUPPORTED). etcd itself has no such error, so there is no description for clients to match;
+ * gRPC's UNIMPLEMENTED says "not available here", which clients do not retry, and the backend's
+ * message (which names the operation) travels as is so the user sees what was refused.
+ */
+function unsupportedStatus(message: string): EtcdStatus {
+  const named = message !== '' && message !== 'UNSUPPORTED';
+  return s(UNIMPLEMENTED, named ? message : 'this operation is not supported by this server');
+}
+
+/**
  * The etcd status for an error thrown by a backend or by this package. Our typed errors map to
- * etcd's descriptions; an `INVALID_ARGUMENT` EtcdGrpcError keeps its own message; anything else
+ * etcd's descriptions; an `INVALID_ARGUMENT` EtcdGrpcError keeps its own message; embed's
+ * `UNSUPPORTED` is gRPC UNIMPLEMENTED with the backend's message; anything else
  * is answered, as etcd does, with gRPC UNKNOWN and the error's message.
  */
 export function toEtcdStatus(e: unknown): EtcdStatus {
   if (e instanceof EtcdAnswer) return e.status;
+  if (isEmbedLike(e) && e.code === 'UNSUPPORTED') return unsupportedStatus(e.message);
   if (isEtcdGrpcError(e, 'INVALID_ARGUMENT') || isMvccError(e, 'INVALID_ARGUMENT')) {
     return s(INVALID_ARGUMENT, e.message);
   }

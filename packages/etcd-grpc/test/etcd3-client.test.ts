@@ -12,9 +12,6 @@ let client: Etcd3;
 beforeAll(async () => {
   t = await startTestServer();
   client = new Etcd3({ hosts: t.endpoint, dialTimeout: 3000 });
-  // As in etcdctl.test.ts: etcd's first key is created at revision 2, kv-mvcc's at 1; one write
-  // first keeps the client's lock and election recipes independent of test order.
-  await t.backend.put({ key: Buffer.from('first'), value: Buffer.from('write') });
 });
 
 afterAll(async () => {

@@ -30,10 +30,10 @@ describe('txn', () => {
     t.do1({ put: { key: enc('a'), value: enc('n'), lease: 3 } });
     expect(holds({ target: 'VERSION', result: 'EQUAL', version: 2 })).toBe(true);
     expect(holds({ target: 'VERSION', result: 'GREATER', version: 1 })).toBe(true);
-    expect(holds({ target: 'CREATE', result: 'EQUAL', createRevision: 2 })).toBe(true);
-    expect(holds({ target: 'CREATE', result: 'LESS', createRevision: 2 })).toBe(false);
-    expect(holds({ target: 'MOD', result: 'EQUAL', modRevision: 3 })).toBe(true);
-    expect(holds({ target: 'MOD', result: 'NOT_EQUAL', modRevision: 3 })).toBe(false);
+    expect(holds({ target: 'CREATE', result: 'EQUAL', createRevision: 3 })).toBe(true);
+    expect(holds({ target: 'CREATE', result: 'LESS', createRevision: 3 })).toBe(false);
+    expect(holds({ target: 'MOD', result: 'EQUAL', modRevision: 4 })).toBe(true);
+    expect(holds({ target: 'MOD', result: 'NOT_EQUAL', modRevision: 4 })).toBe(false);
     expect(holds({ target: 'VALUE', result: 'EQUAL', value: enc('n') })).toBe(true);
     expect(holds({ target: 'VALUE', result: 'GREATER', value: enc('m') })).toBe(true);
     expect(holds({ target: 'VALUE', result: 'LESS', value: enc('m') })).toBe(false);
@@ -44,8 +44,12 @@ describe('txn', () => {
     const missing = { key: enc('nope') };
     expect(holds({ ...missing, target: 'VERSION', result: 'EQUAL', version: 0 })).toBe(true);
     expect(holds({ ...missing, target: 'CREATE', result: 'EQUAL' })).toBe(true);
-    expect(holds({ ...missing, target: 'VALUE', result: 'EQUAL', value: new Uint8Array(0) })).toBe(false);
-    expect(holds({ ...missing, target: 'VALUE', result: 'NOT_EQUAL', value: enc('v') })).toBe(false);
+    expect(holds({ ...missing, target: 'VALUE', result: 'EQUAL', value: new Uint8Array(0) })).toBe(
+      false,
+    );
+    expect(holds({ ...missing, target: 'VALUE', result: 'NOT_EQUAL', value: enc('v') })).toBe(
+      false,
+    );
   });
 
   it('compares every key of a range', () => {
@@ -65,9 +69,9 @@ describe('txn', () => {
       success: [putOp('s', '1')],
       failure: [putOp('f1', '1'), putOp('f2', '1'), { requestDeleteRange: { key: enc('a') } }],
     });
-    expect([r.succeeded, r.revision, t.store.revision]).toEqual([false, 2, 2]);
+    expect([r.succeeded, r.revision, t.store.revision]).toEqual([false, 3, 3]);
     const kvs = t.store.range({ key: enc('a'), rangeEnd: enc('z') }).kvs.map(show);
-    expect(kvs).toEqual(['f1=1 c2 m2 v1 l0', 'f2=1 c2 m2 v1 l0']);
+    expect(kvs).toEqual(['f1=1 c3 m3 v1 l0', 'f2=1 c3 m3 v1 l0']);
   });
 
   it('lets reads see earlier writes, evaluates nested compares before any write, as etcd', () => {
@@ -85,19 +89,21 @@ describe('txn', () => {
         },
       ],
     });
-    expect(r.revision).toBe(1);
+    expect(r.revision).toBe(2); // the first write of an empty store, as etcd
     const [, rangeOp, txnOp] = r.responses;
     expect(rangeOp && 'responseRange' in rangeOp && rangeOp.responseRange.kvs.map(show)).toEqual([
-      'a=1 c1 m1 v1 l0',
+      'a=1 c2 m2 v1 l0',
     ]);
-    expect(txnOp && 'responseTxn' in txnOp && [txnOp.responseTxn.succeeded, txnOp.responseTxn.revision]).toEqual([true, 1]);
-    expect(t.store.range({ key: enc('b') }).kvs.map(show)).toEqual(['b=1 c1 m1 v1 l0']);
+    expect(
+      txnOp && 'responseTxn' in txnOp && [txnOp.responseTxn.succeeded, txnOp.responseTxn.revision],
+    ).toEqual([true, 2]);
+    expect(t.store.range({ key: enc('b') }).kvs.map(show)).toEqual(['b=1 c2 m2 v1 l0']);
   });
 
   it('makes no revision for a read-only txn', () => {
     t.do1({ put: { key: enc('a'), value: enc('1') } });
     const r = txn({ success: [{ requestRange: { key: enc('a') } }] });
-    expect([r.revision, t.store.revision]).toEqual([1, 1]);
+    expect([r.revision, t.store.revision]).toEqual([2, 2]);
   });
 
   it('refuses duplicate keys as etcd does, and allows the same key in then and else', () => {
@@ -106,13 +112,17 @@ describe('txn', () => {
       return res !== undefined && 'error' in res ? res.error.code : 'ok';
     };
     expect(dup([putOp('a', '1'), putOp('a', '2')])).toBe('DUPLICATE_KEY');
-    expect(dup([putOp('b', '1'), { requestDeleteRange: { key: enc('a'), rangeEnd: enc('c') } }])).toBe('DUPLICATE_KEY');
+    expect(
+      dup([putOp('b', '1'), { requestDeleteRange: { key: enc('a'), rangeEnd: enc('c') } }]),
+    ).toBe('DUPLICATE_KEY');
     const nested = (success: RequestOp[], failure: RequestOp[]): RequestOp => ({
       requestTxn: { compare: [], success, failure },
     });
     expect(dup([putOp('a', '1'), nested([putOp('a', '2')], [])])).toBe('DUPLICATE_KEY');
     expect(dup([nested([putOp('a', '1')], [putOp('a', '2')])])).toBe('ok');
-    expect(dup([{ requestDeleteRange: { key: enc('a') } }, { requestDeleteRange: { key: enc('a') } }])).toBe('ok');
-    expect(t.store.revision).toBe(2);
+    expect(
+      dup([{ requestDeleteRange: { key: enc('a') } }, { requestDeleteRange: { key: enc('a') } }]),
+    ).toBe('ok');
+    expect(t.store.revision).toBe(3);
   });
 });

@@ -30,19 +30,29 @@ describe('leases', () => {
     put('z', '1', 2);
     put('y', '2', 2); // moves y from lease 1 to lease 2
     expect(t.store.leaseTimeToLive({ ID: 1, keys: true }).keys.map(dec)).toEqual(['x']);
-    expect(t.store.leaseTimeToLive({ ID: 2, keys: true })).toMatchObject({ TTL: 60, grantedTTL: 60 });
+    expect(t.store.leaseTimeToLive({ ID: 2, keys: true })).toMatchObject({
+      TTL: 60,
+      grantedTTL: 60,
+    });
     t.do1({ leaseRevoke: { ID: 2 } });
-    expect(t.store.revision).toBe(5);
+    expect(t.store.revision).toBe(6); // puts at 2..5 (an empty store is at 1), the revoke at 6
     const deleted = t.store.range({ key: enc('a'), rangeEnd: enc('zz') }).kvs.map(show);
-    expect(deleted).toEqual(['x=1 c1 m1 v1 l1']);
+    expect(deleted).toEqual(['x=1 c2 m2 v1 l1']);
     expect(t.store.leaseLeases().leases).toEqual([{ ID: 1 }, { ID: 3 }]);
     t.do1({ leaseRevoke: { ID: 3 } }); // no keys: no revision
-    expect(t.store.revision).toBe(5);
+    expect(t.store.revision).toBe(6);
   });
 
   it('records checkpoints as the remaining TTL and answers keep-alive with the granted TTL', () => {
     t.do1({ leaseGrant: { TTL: 30, ID: 9 } });
-    t.do1({ leaseCheckpoint: { checkpoints: [{ ID: 9, remainingTTL: 12 }, { ID: 10, remainingTTL: 1 }] } });
+    t.do1({
+      leaseCheckpoint: {
+        checkpoints: [
+          { ID: 9, remainingTTL: 12 },
+          { ID: 10, remainingTTL: 1 },
+        ],
+      },
+    });
     expect(t.store.leaseTimeToLive({ ID: 9 })).toMatchObject({ TTL: 12, grantedTTL: 30, keys: [] });
     expect(t.store.leaseKeepAlive({ ID: 9 })).toMatchObject({ ID: 9, TTL: 30 });
   });
@@ -56,23 +66,29 @@ describe('compaction', () => {
     put('a', '3');
     put('b', '1');
     t.do1({ deleteRange: { key: enc('b') } });
-    const before = t.store.hashKV({ revision: 6 }).hash;
-    t.do1({ compaction: { revision: 4 } });
-    expect(t.store.hashKV({ revision: 6 }).hash).not.toBe(before);
-    const logical = t.store.hashKV({ revision: 6 }).hash;
+    const before = t.store.hashKV({ revision: 7 }).hash;
+    t.do1({ compaction: { revision: 5 } });
+    expect(t.store.hashKV({ revision: 7 }).hash).not.toBe(before);
+    const logical = t.store.hashKV({ revision: 7 }).hash;
     expect(t.store.hasCompactionWork()).toBe(true);
     await t.store.runCompaction();
     expect(t.store.hasCompactionWork()).toBe(false);
     // Physical removal changes nothing that HashKV sees.
-    expect(t.store.hashKV({ revision: 6 }).hash).toBe(logical);
-    expect(t.store.range({ key: enc('a'), revision: 4 }).kvs.map(show)).toEqual(['a=3 c4 m4 v1 l0']);
-    expect(t.store.range({ key: enc('b'), revision: 5 }).kvs.map(show)).toEqual(['b=1 c5 m5 v1 l0']);
-    t.do1({ compaction: { revision: 6 } });
+    expect(t.store.hashKV({ revision: 7 }).hash).toBe(logical);
+    expect(t.store.range({ key: enc('a'), revision: 5 }).kvs.map(show)).toEqual([
+      'a=3 c5 m5 v1 l0',
+    ]);
+    expect(t.store.range({ key: enc('b'), revision: 6 }).kvs.map(show)).toEqual([
+      'b=1 c6 m6 v1 l0',
+    ]);
+    t.do1({ compaction: { revision: 7 } });
     await t.store.runCompaction();
-    expect(t.store.range({ key: enc('a'), rangeEnd: enc('z') }).kvs.map(show)).toEqual(['a=3 c4 m4 v1 l0']);
-    const [r] = t.apply({ compaction: { revision: 6 } });
+    expect(t.store.range({ key: enc('a'), rangeEnd: enc('z') }).kvs.map(show)).toEqual([
+      'a=3 c5 m5 v1 l0',
+    ]);
+    const [r] = t.apply({ compaction: { revision: 7 } });
     expect(r && 'error' in r && r.error.code).toBe('COMPACTED');
-    const [f] = t.apply({ compaction: { revision: 7 } });
+    const [f] = t.apply({ compaction: { revision: 8 } });
     expect(f && 'error' in f && f.error.code).toBe('FUTURE_REV');
   });
 
@@ -84,12 +100,13 @@ describe('compaction', () => {
       }));
       t.apply(...reqs);
     }
-    t.do1({ compaction: { revision: n } });
+    // n puts on an empty store (at revision 1) end at revision n + 1.
+    t.do1({ compaction: { revision: n + 1 } });
     expect(t.store.compactStep()).toBe(true);
     await t.reopen();
     expect(t.store.compactStep()).toBe(false);
     expect(t.store.range({ key: enc('hot') }).kvs.map((kv) => kv.version)).toEqual([n]);
-    expect([t.store.revision, t.store.compactRevision]).toEqual([n, n]);
+    expect([t.store.revision, t.store.compactRevision]).toEqual([n + 1, n + 1]);
   });
 });
 
@@ -101,7 +118,7 @@ describe('apply', () => {
       { index: 6, request: { put: { key: enc('b'), value: enc('1') } } },
     ]);
     expect(r.map((x) => 'skipped' in x)).toEqual([true, false]);
-    expect([t.store.consistentIndex, t.store.revision]).toEqual([6, 2]);
+    expect([t.store.consistentIndex, t.store.revision]).toEqual([6, 3]);
   });
 
   it('moves the consistent index through appliedIndex for entries that carry no request', () => {
@@ -117,7 +134,7 @@ describe('apply', () => {
 
   it('records the consistent index of a batch whose requests failed', () => {
     t.store.apply([{ index: 3, request: { put: { key: new Uint8Array(0), value: enc('1') } } }]);
-    expect([t.store.consistentIndex, t.store.revision]).toEqual([3, 0]);
+    expect([t.store.consistentIndex, t.store.revision]).toEqual([3, 1]); // no write: still an empty store's revision
   });
 });
 
@@ -127,19 +144,35 @@ describe('quota', () => {
     t.store.checkQuota({ put: { key: enc('b'), value: enc('1') } });
     const small = openTestStore({ quotaBackendBytes: 4096 });
     try {
-      expect(() => { small.store.checkQuota({ leaseGrant: { TTL: 1 } }); }).toThrow(/space/);
+      expect(() => {
+        small.store.checkQuota({ leaseGrant: { TTL: 1 } });
+      }).toThrow(/space/);
       small.store.checkQuota({ deleteRange: { key: enc('a') } });
     } finally {
       await small.dispose();
     }
-    t.do1({ alarm: { action: 'ACTIVATE', memberID: 0, alarm: 'NOSPACE' } });
+    const nospace = { memberID: 0, alarm: 'NOSPACE' } as const;
+    // As etcd: ACTIVATE answers with the alarm it raised, DEACTIVATE with the alarm it removed.
+    const raised = t.do1({ alarm: { action: 'ACTIVATE', ...nospace } });
+    expect(raised).toEqual({ alarm: { alarms: [nospace], revision: 2 } });
     expect(t.store.alarms()).toEqual([{ memberID: 0, alarm: 'NOSPACE' }]);
-    const [p] = t.apply({ txn: { compare: [], success: [{ requestPut: { key: enc('c'), value: enc('') } }], failure: [] } });
+    const [p] = t.apply({
+      txn: {
+        compare: [],
+        success: [{ requestPut: { key: enc('c'), value: enc('') } }],
+        failure: [],
+      },
+    });
     expect(p && 'error' in p && p.error.code).toBe('NO_SPACE');
     expect(t.store.range({ key: enc('a') }).count).toBe(1);
     t.do1({ deleteRange: { key: enc('a') } });
     t.do1({ compaction: { revision: 2 } });
-    t.do1({ alarm: { action: 'DEACTIVATE', memberID: 0, alarm: 'NOSPACE' } });
+    const listed = t.do1({ alarm: { action: 'GET', memberID: 0, alarm: 'NONE' } });
+    expect(listed).toEqual({ alarm: { alarms: [nospace], revision: 3 } });
+    const disarmed = t.do1({ alarm: { action: 'DEACTIVATE', ...nospace } });
+    expect(disarmed).toEqual({ alarm: { alarms: [nospace], revision: 3 } });
+    const again = t.do1({ alarm: { action: 'DEACTIVATE', ...nospace } });
+    expect(again).toEqual({ alarm: { alarms: [], revision: 3 } });
     t.do1({ put: { key: enc('a'), value: enc('2') } });
     expect(t.store.alarms()).toEqual([]);
   });
@@ -161,14 +194,16 @@ describe('snapshot', () => {
       await MvccStore.restore(dir, chunks);
       const restored = MvccStore.open({ path: dir, unsafeNoSync: true });
       const all = restored.range({ key: enc('a'), rangeEnd: enc('z') }).kvs.map(show);
-      expect(all).toEqual(['a=1 c1 m1 v1 l0', 'b=2 c2 m2 v1 l0', 'c=3 c3 m3 v1 l4']);
-      expect([restored.consistentIndex, restored.revision]).toEqual([4, 3]);
+      expect(all).toEqual(['a=1 c2 m2 v1 l0', 'b=2 c3 m3 v1 l0', 'c=3 c4 m4 v1 l4']);
+      expect([restored.consistentIndex, restored.revision]).toEqual([4, 4]);
       expect(restored.leaseTimeToLive({ ID: 4, keys: true }).keys.map(dec)).toEqual(['c']);
-      expect(restored.hashKV({ revision: 3 }).hash).toBe(t.store.hashKV({ revision: 3 }).hash);
+      expect(restored.hashKV({ revision: 4 }).hash).toBe(t.store.hashKV({ revision: 4 }).hash);
       await restored.close();
       const truncated = tempDir();
       const bytes = Buffer.concat(chunks);
-      await expect(MvccStore.restore(truncated.dir, [bytes.subarray(0, bytes.length - 3)])).rejects.toThrow(/truncated/);
+      await expect(
+        MvccStore.restore(truncated.dir, [bytes.subarray(0, bytes.length - 3)]),
+      ).rejects.toThrow(/truncated/);
       truncated.remove();
     } finally {
       remove();

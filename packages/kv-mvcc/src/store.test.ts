@@ -22,19 +22,22 @@ describe('MvccStore', () => {
     put('a', '1');
     put('a', '2');
     put('b', '1');
-    expect(t.store.revision).toBe(3);
-    expect(rangeShow({ key: enc('a') })).toEqual(['a=2 c1 m2 v2 l0']);
+    expect(t.store.revision).toBe(4); // an empty store is at 1: the first put gets 2, as etcd
+    expect(rangeShow({ key: enc('a') })).toEqual(['a=2 c2 m3 v2 l0']);
     t.do1({ deleteRange: { key: enc('a') } });
     put('a', '3');
-    expect(rangeShow({ key: enc('a') })).toEqual(['a=3 c5 m5 v1 l0']);
-    expect(rangeShow({ key: enc('a'), revision: 2 })).toEqual(['a=2 c1 m2 v2 l0']);
-    expect(rangeShow({ key: enc('a'), revision: 4 })).toEqual([]);
+    expect(rangeShow({ key: enc('a') })).toEqual(['a=3 c6 m6 v1 l0']);
+    expect(rangeShow({ key: enc('a'), revision: 3 })).toEqual(['a=2 c2 m3 v2 l0']);
+    expect(rangeShow({ key: enc('a'), revision: 5 })).toEqual([]);
   });
 
   it('reads ranges with etcd conventions: single key, [key, end), \\0 to the end, all keys', () => {
     for (const k of ['a', 'b', 'ba', 'c']) put(k, k);
     const keys = (key: Uint8Array, rangeEnd?: Uint8Array): string =>
-      t.store.range({ key, rangeEnd }).kvs.map((kv) => Buffer.from(kv.key).toString()).join(',');
+      t.store
+        .range({ key, rangeEnd })
+        .kvs.map((kv) => Buffer.from(kv.key).toString())
+        .join(',');
     expect(keys(enc('b'))).toBe('b');
     expect(keys(enc('b'), enc('c'))).toBe('b,ba');
     expect(keys(enc('b'), new Uint8Array([0]))).toBe('b,ba,c');
@@ -47,21 +50,21 @@ describe('MvccStore', () => {
     const all = { key: enc('a'), rangeEnd: enc('z') };
     const r = t.store.range({ ...all, limit: 2 });
     expect([r.kvs.map(show), r.more, r.count, r.revision]).toEqual([
-      ['a=a c1 m1 v1 l0', 'b=b2 c2 m5 v2 l0'],
+      ['a=a c2 m2 v1 l0', 'b=b2 c3 m6 v2 l0'],
       true,
       4,
-      5,
+      6,
     ]);
     expect(t.store.range({ ...all, limit: 4 }).more).toBe(false);
     const keysOnly = t.store.range({ ...all, keysOnly: true }).kvs.map((kv) => kv.value.length);
     expect(keysOnly).toEqual([0, 0, 0, 0]);
     const countOnly = t.store.range({ ...all, countOnly: true });
     expect([countOnly.kvs.length, countOnly.count]).toEqual([0, 4]);
-    expect(rangeShow({ ...all, minModRevision: 3 }).length).toBe(3);
-    expect(rangeShow({ ...all, maxModRevision: 3 }).length).toBe(2);
-    expect(rangeShow({ ...all, minCreateRevision: 2, maxCreateRevision: 3 }).length).toBe(2);
+    expect(rangeShow({ ...all, minModRevision: 4 }).length).toBe(3);
+    expect(rangeShow({ ...all, maxModRevision: 4 }).length).toBe(2);
+    expect(rangeShow({ ...all, minCreateRevision: 3, maxCreateRevision: 4 }).length).toBe(2);
     // Filters keep the unfiltered count, as etcd does.
-    expect(t.store.range({ ...all, minModRevision: 5 }).count).toBe(4);
+    expect(t.store.range({ ...all, minModRevision: 6 }).count).toBe(4);
   });
 
   it('sorts by every target in both orders, and cuts to the limit after sorting', () => {
@@ -71,7 +74,10 @@ describe('MvccStore', () => {
     put('a', 'w');
     const all = { key: enc('a'), rangeEnd: enc('z') };
     const keys = (r: Partial<RangeRequest>): string =>
-      t.store.range({ ...all, ...r }).kvs.map((kv) => Buffer.from(kv.key).toString()).join('');
+      t.store
+        .range({ ...all, ...r })
+        .kvs.map((kv) => Buffer.from(kv.key).toString())
+        .join('');
     expect(keys({ sortOrder: 'DESCEND' })).toBe('cba');
     expect(keys({ sortTarget: 'VALUE' })).toBe('acb');
     expect(keys({ sortTarget: 'VALUE', sortOrder: 'DESCEND' })).toBe('bca');
@@ -79,19 +85,19 @@ describe('MvccStore', () => {
     expect(keys({ sortTarget: 'CREATE', sortOrder: 'ASCEND' })).toBe('abc');
     expect(keys({ sortTarget: 'VERSION', sortOrder: 'DESCEND' })).toBe('abc');
     const r = t.store.range({ ...all, sortTarget: 'MOD', sortOrder: 'DESCEND', limit: 1 });
-    expect([r.kvs.map(show), r.more, r.count]).toEqual([['a=w c1 m4 v2 l0'], true, 3]);
+    expect([r.kvs.map(show), r.more, r.count]).toEqual([['a=w c2 m5 v2 l0'], true, 3]);
   });
 
   it('returns prevKv, keeps value or lease with ignoreValue/ignoreLease', () => {
     const lease = t.do1({ leaseGrant: { TTL: 10, ID: 7 } });
-    expect(lease).toEqual({ leaseGrant: { ID: 7, TTL: 10, revision: 0 } });
+    expect(lease).toEqual({ leaseGrant: { ID: 7, TTL: 10, revision: 1 } });
     put('a', '1', { lease: 7 });
     const r = put('a', '', { ignoreValue: true, prevKv: true });
-    expect('put' in r && show(r.put.prevKv)).toBe('a=1 c1 m1 v1 l7');
-    expect(rangeShow({ key: enc('a') })).toEqual(['a=1 c1 m2 v2 l0']);
+    expect('put' in r && show(r.put.prevKv)).toBe('a=1 c2 m2 v1 l7');
+    expect(rangeShow({ key: enc('a') })).toEqual(['a=1 c2 m3 v2 l0']);
     put('a', '2', { lease: 7 });
     put('a', '3', { ignoreLease: true });
-    expect(rangeShow({ key: enc('a') })).toEqual(['a=3 c1 m4 v4 l7']);
+    expect(rangeShow({ key: enc('a') })).toEqual(['a=3 c2 m5 v4 l7']);
   });
 
   it('deletes a range with prevKvs and a count, and deleting nothing makes no revision', () => {
@@ -100,19 +106,19 @@ describe('MvccStore', () => {
     const r = t.do1({ deleteRange: { key: enc('a'), rangeEnd: enc('c'), prevKv: true } });
     expect('deleteRange' in r && [r.deleteRange.deleted, r.deleteRange.prevKvs.map(show)]).toEqual([
       2,
-      ['a=1 c1 m1 v1 l0', 'b=2 c2 m2 v1 l0'],
+      ['a=1 c2 m2 v1 l0', 'b=2 c3 m3 v1 l0'],
     ]);
-    expect(t.store.revision).toBe(3);
+    expect(t.store.revision).toBe(4);
     const none = t.do1({ deleteRange: { key: enc('a'), rangeEnd: enc('c') } });
-    expect(none).toEqual({ deleteRange: { deleted: 0, prevKvs: [], revision: 3 } });
-    expect(t.store.revision).toBe(3);
+    expect(none).toEqual({ deleteRange: { deleted: 0, prevKvs: [], revision: 4 } });
+    expect(t.store.revision).toBe(4);
   });
 
   it('survives a reopen with its revision, index and data', async () => {
     put('a', '1');
     put('a', '2');
     await t.reopen();
-    expect([t.store.revision, t.store.consistentIndex]).toEqual([2, 2]);
-    expect(rangeShow({ key: enc('a') })).toEqual(['a=2 c1 m2 v2 l0']);
+    expect([t.store.revision, t.store.consistentIndex]).toEqual([3, 2]);
+    expect(rangeShow({ key: enc('a') })).toEqual(['a=2 c2 m3 v2 l0']);
   });
 });

@@ -17,9 +17,28 @@ import {
 } from './kv-write.js';
 import { applyTxn, checkTxnRequest, txnHasPuts } from './kv-txn.js';
 import { compactBatch, hasCompactionWork, hashRevisions, scheduleCompaction } from './compactor.js';
-import { checkpointLeases, grantLease, leaseGrantedTtl, leaseTimeToLive, listLeases, revokeLease } from './lease.js';
-import { mapSizeBytesDefault, quotaBackendBytesDefault, txnOpsMaxCap, txnOpsMaxDefault } from './limits.js';
-import { getMetaNumber, metaKeys, openTables, putMetaNumber, type Tables } from './tables.js';
+import {
+  checkpointLeases,
+  grantLease,
+  leaseGrantedTtl,
+  leaseTimeToLive,
+  listLeases,
+  revokeLease,
+} from './lease.js';
+import {
+  mapSizeBytesDefault,
+  quotaBackendBytesDefault,
+  txnOpsMaxCap,
+  txnOpsMaxDefault,
+} from './limits.js';
+import {
+  getMetaNumber,
+  metaKeys,
+  openTables,
+  putMetaNumber,
+  readCurrentRevision,
+  type Tables,
+} from './tables.js';
 import { WatchHub, type WatchHandle } from './watch.js';
 import { openForRestore, replaceTables, restoreSnapshot, snapshotChunks } from './snapshot.js';
 import type {
@@ -59,7 +78,10 @@ export interface MvccStoreOptions {
 
 function checkOption(name: string, v: number | undefined, max: number): void {
   if (v !== undefined && (!Number.isSafeInteger(v) || v <= 0 || v > max)) {
-    throw new MvccError({ code: 'INVALID_CONFIG', message: `${name} must be in 1..${String(max)}` });
+    throw new MvccError({
+      code: 'INVALID_CONFIG',
+      message: `${name} must be in 1..${String(max)}`,
+    });
   }
 }
 
@@ -93,7 +115,7 @@ export class MvccStore {
     private readonly maxTxnOps: number,
     private readonly quotaBackendBytes: number,
   ) {
-    this.current = getMetaNumber(tables, metaKeys.currentRev);
+    this.current = readCurrentRevision(tables);
     this.compacted = getMetaNumber(tables, metaKeys.compactRev);
     this.watchHub = new WatchHub({
       tables,
@@ -238,7 +260,7 @@ export class MvccStore {
   }
 
   private reloadMeta(): void {
-    this.current = getMetaNumber(this.tables, metaKeys.currentRev);
+    this.current = readCurrentRevision(this.tables);
     this.compacted = getMetaNumber(this.tables, metaKeys.compactRev);
     this.appliedIndex = undefined;
     this.alarmsCache = undefined;
@@ -298,6 +320,9 @@ export class MvccStore {
   private applyAlarm(r: AlarmRequest): AlarmResponse {
     let alarms = this.readAlarms();
     const same = (a: AlarmMember): boolean => a.memberID === r.memberID && a.alarm === r.alarm;
+    // As etcd: GET lists every raised alarm; ACTIVATE answers with the alarm it raised (also when
+    // it was raised already); DEACTIVATE with the alarm it removed (none when it was not raised).
+    const changed = r.action === 'DEACTIVATE' ? alarms.filter(same) : [];
     if (r.action === 'ACTIVATE' && r.alarm !== 'NONE' && !alarms.some(same)) {
       alarms = [...alarms, { memberID: r.memberID, alarm: r.alarm }];
       alarms.sort((a, b) => a.memberID - b.memberID || a.alarm.localeCompare(b.alarm));
@@ -306,8 +331,9 @@ export class MvccStore {
     }
     this.tables.meta.putSync(metaKeys.alarms, packr.pack(alarms.map((a) => [a.memberID, a.alarm])));
     this.alarmsCache = alarms;
-    const shown = r.action === 'GET' || r.action === 'ACTIVATE' ? alarms : alarms.filter(same);
-    return { alarms: r.action === 'DEACTIVATE' ? [] : shown, revision: this.current };
+    if (r.action === 'ACTIVATE' && r.alarm !== 'NONE')
+      changed.push({ memberID: r.memberID, alarm: r.alarm });
+    return { alarms: r.action === 'GET' ? alarms : changed, revision: this.current };
   }
 
   /** The raised alarms, sorted by member then type. */

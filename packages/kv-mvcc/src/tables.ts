@@ -3,7 +3,14 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { assert } from './assert.js';
 import { decodeKeyIndex, encodeKeyIndex, type KeyIndex } from './key-index.js';
-import { asBuffer, decodeRevRecord, readU64, revKey, u64Bytes, type RevRecord } from './encoding.js';
+import {
+  asBuffer,
+  decodeRevRecord,
+  readU64,
+  revKey,
+  u64Bytes,
+  type RevRecord,
+} from './encoding.js';
 
 /** The tables of one store. Every table has binary keys and binary values. */
 export interface Tables {
@@ -74,6 +81,20 @@ export const metaKeys = {
 export function getMetaNumber(t: Tables, key: Buffer): number {
   const b = t.meta.get(key);
   if (b === undefined) return 0;
+  assert(b.length === 8, 'numeric meta row is 8 bytes');
+  return readU64(b, 0);
+}
+
+/**
+ * The store's current revision. A store that has never written is at revision 1, not 0, as in
+ * etcd (its mvcc store starts its current revision at 1), so the first write gets revision 2.
+ * This matters beyond cosmetics: etcd's client lock and election recipes read keys created before
+ * "revision - 1", and a bound of 0 means "no bound" to a Range, so numbering from 0 makes them
+ * wait forever on an empty store.
+ */
+export function readCurrentRevision(t: Tables): number {
+  const b = t.meta.get(metaKeys.currentRev);
+  if (b === undefined) return 1;
   assert(b.length === 8, 'numeric meta row is 8 bytes');
   return readU64(b, 0);
 }

@@ -32,7 +32,9 @@ async function codeOf(f: () => unknown): Promise<string> {
   }
 }
 
-const put = (extra: object): ApplyRequest => ({ put: { key: enc('a'), value: enc('v'), ...extra } });
+const put = (extra: object): ApplyRequest => ({
+  put: { key: enc('a'), value: enc('v'), ...extra },
+});
 const putOp = (k: string): RequestOp => ({ requestPut: { key: enc(k), value: enc('v') } });
 
 const cases: Record<MvccErrorCode, () => unknown> = {
@@ -40,14 +42,16 @@ const cases: Record<MvccErrorCode, () => unknown> = {
     t.do1({ compaction: { revision: 2 } });
     return t.store.range({ key: enc('a'), revision: 1 });
   },
-  FUTURE_REV: () => t.store.range({ key: enc('a'), revision: 3 }),
+  FUTURE_REV: () => t.store.range({ key: enc('a'), revision: 4 }), // two puts: current is 3
   EMPTY_KEY: () => t.apply({ put: { key: new Uint8Array(0), value: enc('v') } }),
-  KEY_NOT_FOUND: () => t.apply({ put: { key: enc('nope'), value: new Uint8Array(0), ignoreValue: true } }),
+  KEY_NOT_FOUND: () =>
+    t.apply({ put: { key: enc('nope'), value: new Uint8Array(0), ignoreValue: true } }),
   VALUE_PROVIDED: () => t.apply(put({ ignoreValue: true })),
   LEASE_PROVIDED: () => t.apply(put({ ignoreLease: true, lease: 5 })),
   TOO_MANY_OPS: () =>
     t.apply({ txn: { compare: [], success: ['a', 'b', 'c', 'd', 'e'].map(putOp), failure: [] } }),
-  DUPLICATE_KEY: () => t.apply({ txn: { compare: [], success: [putOp('a'), putOp('a')], failure: [] } }),
+  DUPLICATE_KEY: () =>
+    t.apply({ txn: { compare: [], success: [putOp('a'), putOp('a')], failure: [] } }),
   INVALID_SORT_OPTION: () => t.store.range({ key: enc('a'), sortOrder: 'UP' as SortOrder }),
   LEASE_NOT_FOUND: () => t.apply(put({ lease: 99 })),
   LEASE_EXISTS: () => t.apply({ leaseGrant: { TTL: 10, ID: 5 } }),

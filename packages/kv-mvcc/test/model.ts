@@ -19,7 +19,8 @@ export function showModel(c: ModelChange): string {
 
 /** The reference model. */
 export class Model {
-  rev = 0;
+  // As etcd: an empty store is at revision 1, and the first write gets revision 2.
+  rev = 1;
   compactRev = 0;
   log: ModelChange[] = [];
   leases = new Map<number, number>(); // ID -> TTL
@@ -57,7 +58,15 @@ export class Model {
         });
         changed = true;
       } else if (this.at(op.del, changed ? main : this.rev) !== undefined) {
-        this.log.push({ main, key: op.del, value: '', createRevision: 0, version: 0, lease: 0, tombstone: true });
+        this.log.push({
+          main,
+          key: op.del,
+          value: '',
+          createRevision: 0,
+          version: 0,
+          lease: 0,
+          tombstone: true,
+        });
         changed = true;
       }
     }
@@ -66,7 +75,9 @@ export class Model {
 
   /** Keys attached to lease `id` now. */
   leaseKeys(id: number): string[] {
-    return this.range('\u0000', '\uffff', this.rev).filter((c) => c.lease === id).map((c) => c.key);
+    return this.range('\u0000', '\uffff', this.rev)
+      .filter((c) => c.lease === id)
+      .map((c) => c.key);
   }
 
   /** Changes with revision >= from, in order (for watch). */
