@@ -3,7 +3,8 @@
 # each step is skipped when its result is already there.
 #   bash scripts/bootstrap.sh            pnpm and node_modules (enough for the demo)
 #   bash scripts/bootstrap.sh --system   also etcdctl and etcd (Debian's etcd-client and
-#                                        etcd-server), which the tests and benchmarks compare with
+#                                        etcd-server), which the tests and benchmarks compare with,
+#                                        and openssl, which the TLS tests make certificates with
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,10 +20,11 @@ if [ "${1:-}" = "--system" ]; then
   missing=()
   command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
   command -v etcd >/dev/null 2>&1 || [ -x /usr/bin/etcd ] || missing+=(etcd-server)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"
-    say "installing ${missing[*]} from Debian (etcdctl and etcd, to test against)"
+    say "installing ${missing[*]} from Debian (etcdctl, etcd and openssl, to test against)"
     $sudo apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
       "${missing[@]}" >&2

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import * as d from './config-defaults.js';
+import { checkTlsConfig } from './config-tls.js';
 import { EmbedError } from './errors.js';
 
 /** TLS files for the client or the peer listener (etcd's `--cert-file` and friends). */
@@ -261,6 +262,7 @@ export function resolveConfig(input: ServerConfig): ResolvedConfig {
   if (name === '') invalid('name', 'must not be empty');
   const dataDir = input.dataDir ?? `${name}.etcd`;
   const urls = resolveUrls(input);
+  checkTlsConfig(input, urls);
   const initialCluster = parseInitialCluster(
     input.initialCluster ?? urls.initialAdvertisePeerUrls.map((u) => `${name}=${u}`).join(','),
   );

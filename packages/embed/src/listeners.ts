@@ -1,8 +1,12 @@
 // The client and metrics listeners: etcd's gRPC API on every listenClientUrl (through
 // etcd-grpc over the EtcdBackend this package implements) and /metrics, /health, /livez,
 // /readyz on every listenMetricsUrl. Port 0 binds a free port; the bound URLs are reported.
+// An https URL is served over TLS with the client TLS material (etcd uses its client TLS for
+// https metrics URLs too); an http URL in plain text.
 import type { Server as HttpServer } from 'node:http';
 import { createEtcdGrpcServer, type EtcdGrpcServer } from '@keel/etcd-grpc';
+import type { LoadedTls } from '@keel/raft-transport-ws';
+import { assert } from './assert.js';
 import type { ResolvedConfig } from './config.js';
 import { createEtcdBackend, type BackendHost } from './etcd-backend.js';
 import { startMetricsHttp, type HealthSource } from './metrics-http.js';
@@ -26,6 +30,13 @@ function formatUrl(scheme: string, host: string, port: number): string {
   return `${scheme}//${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** The TLS material for a URL: `tls` for https, none for http. */
+function tlsFor(scheme: string, tls: LoadedTls | undefined): LoadedTls | undefined {
+  if (scheme !== 'https:') return undefined;
+  assert(tls !== undefined, 'resolveConfig refuses an https URL without TLS for its side');
+  return tls;
+}
+
 function closeHttp(server: HttpServer): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => {
@@ -42,6 +53,8 @@ export async function startListeners(opts: {
   peerUrls: readonly string[];
   backend: () => BackendHost;
   health: HealthSource;
+  /** TLS for https client and metrics URLs (loaded by loadMemberTls). */
+  clientTls: LoadedTls | undefined;
 }): Promise<Listeners> {
   const { config } = opts;
   const grpcServers: EtcdGrpcServer[] = [];
@@ -64,12 +77,19 @@ export async function startListeners(opts: {
         maxTxnOps: config.maxTxnOps,
       });
       grpcServers.push(grpc);
-      clientUrls.push(formatUrl(scheme, host, await grpc.listen(host, port)));
+      const bound = await grpc.listen(host, port, tlsFor(scheme, opts.clientTls));
+      clientUrls.push(formatUrl(scheme, host, bound));
     }
     const metricsUrls: string[] = [];
     for (const url of config.listenMetricsUrls) {
-      const { host, port } = hostAndPort(url);
-      const m = await startMetricsHttp({ host, port, metrics: opts.metrics, health: opts.health });
+      const { host, port, scheme } = hostAndPort(url);
+      const m = await startMetricsHttp({
+        host,
+        port,
+        metrics: opts.metrics,
+        health: opts.health,
+        tls: tlsFor(scheme, opts.clientTls),
+      });
       httpServers.push(m.server);
       metricsUrls.push(m.url);
     }

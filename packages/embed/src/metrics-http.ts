@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { LoadedTls } from '@keel/raft-transport-ws';
 import type { AddressInfo } from 'node:net';
 import type { ServerMetrics } from './metrics.js';
 
@@ -60,17 +62,37 @@ async function route(
   }
 }
 
+/** An http server, or an https one with the member's client TLS (as etcd's metrics listener). */
+function createHttpOrHttps(
+  tls: LoadedTls | undefined,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Server {
+  if (tls === undefined) return createServer(handler);
+  const { cert, key, ca, clientCertRequired } = tls;
+  return createHttpsServer(
+    {
+      cert,
+      key,
+      ...(ca === undefined ? {} : { ca }),
+      requestCert: clientCertRequired,
+      rejectUnauthorized: clientCertRequired,
+    },
+    handler,
+  );
+}
+
 /**
- * Serves /metrics, /health, /livez and /readyz on `host:port` (port 0 picks a free port) and
- * resolves with the bound URL once listening.
+ * Serves /metrics, /health, /livez and /readyz on `host:port` (port 0 picks a free port), over
+ * TLS when `tls` is given, and resolves with the bound URL once listening.
  */
 export async function startMetricsHttp(opts: {
   host: string;
   port: number;
   metrics: ServerMetrics;
   health: HealthSource;
+  tls?: LoadedTls | undefined;
 }): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res: ServerResponse) => {
+  const server = createHttpOrHttps(opts.tls, (req, res) => {
     route(req, opts)
       .catch((e: unknown) => text(500, `internal error: ${String(e)}\n`))
       .then((answer) => {
@@ -88,5 +110,5 @@ export async function startMetricsHttp(opts: {
   });
   const { address, port, family } = server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
-  return { url: `http://${host}:${port}`, server };
+  return { url: `${opts.tls === undefined ? 'http' : 'https'}://${host}:${port}`, server };
 }

@@ -1,6 +1,13 @@
 // The peer side of a member: a raft-transport-ws transport on the first listenPeerUrl, dialling
-// every other member at its peer URL. A member alone in its cluster starts none.
-import { createTransport, type IncomingSnapshot, type Transport } from '@keel/raft-transport-ws';
+// every other member at its peer URL. A member alone in its cluster starts none. An https peer
+// URL means wss:// with peerTls: the member's certificate serves both ends, peers are verified
+// against peerTls.trustedCaFile, and peerTls.clientCertAuth makes it mutual TLS.
+import {
+  createTransport,
+  type IncomingSnapshot,
+  type TlsFiles,
+  type Transport,
+} from '@keel/raft-transport-ws';
 import type { ClusterFile } from './cluster-file.js';
 import type { Logger, ResolvedConfig } from './config.js';
 import type { DriverEvent } from './driver.js';
@@ -26,6 +33,18 @@ function hostAndPort(url: string): { host: string; port: number } {
   return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) };
 }
 
+/** The transport's TLS files when the peer listener is https (`tls-files.ts` checked them). */
+function transportTls(config: ResolvedConfig, peerTlsLoaded: boolean): TlsFiles | undefined {
+  const tls = config.peerTls;
+  if (!peerTlsLoaded || tls === undefined) return undefined;
+  return {
+    certFile: tls.certFile,
+    keyFile: tls.keyFile,
+    ...(tls.trustedCaFile === undefined ? {} : { caFile: tls.trustedCaFile }),
+    clientCertRequired: tls.clientCertAuth ?? false,
+  };
+}
+
 /** Pushes `event` unless the inbox is full: Raft tolerates a lost message, the loop recovers. */
 function offer(inbox: Inbox<DriverEvent> | undefined, event: DriverEvent): void {
   try {
@@ -42,6 +61,8 @@ export async function startPeerTransport(opts: {
   logger: Logger;
   /** Stores a snapshot arriving from the leader (snapshot-receiver.ts). */
   onSnapshot: (incoming: IncomingSnapshot) => Promise<void>;
+  /** Whether the peer listener is https and its TLS files loaded (see `loadMemberTls`). */
+  peerTls: boolean;
 }): Promise<PeerTransport> {
   const { config, identity } = opts;
   const others = identity.members.filter((m) => m.id !== identity.memberId);
@@ -51,7 +72,9 @@ export async function startPeerTransport(opts: {
   };
   if (others.length === 0) return { transport: undefined, urls: [], connect };
   const listenUrl = config.listenPeerUrls[0] ?? '';
+  const tls = transportTls(config, opts.peerTls);
   const transport = createTransport({
+    ...(tls === undefined ? {} : { tls }),
     memberId: identity.memberId,
     clusterId: formatMemberId(identity.clusterId),
     clusterToken: config.initialClusterToken,

@@ -26,6 +26,7 @@ import { startPeerTransport, type PeerTransport } from './peers.js';
 import { LogSnapshotter } from './log-snapshotter.js';
 import { createSnapshotReceiver } from './snapshot-receiver.js';
 import { createMessageSink } from './snapshot-sender.js';
+import { loadMemberTls } from './tls-files.js';
 
 /** Options of `startServer` beyond the etcd config. */
 export interface StartOptions extends UnsafeOptions {
@@ -359,6 +360,7 @@ export async function startServer(
   const config = resolveConfig(input);
   const clock = options.clock ?? systemClock;
   const logger = config.logger ?? silentLogger;
+  const tls = loadMemberTls(config, logger);
   const storage = await openMemberStorage(config, options);
   const { identity, log, kv } = storage;
   const cleanup: (() => Promise<void>)[] = [() => log.close(), () => kv.close()];
@@ -367,7 +369,8 @@ export async function startServer(
     const metrics = new ServerMetrics();
     const leadership = new Leadership(identity.memberId);
     const onSnapshot = createSnapshotReceiver({ dataDir: config.dataDir, metrics, logger });
-    const peers = await startPeerTransport({ config, identity, logger, onSnapshot });
+    const peerTls = tls.peer !== undefined;
+    const peers = await startPeerTransport({ config, identity, logger, onSnapshot, peerTls });
     const driver = createDriver(
       { config, node, log, kv, clock, leadership, metrics, logger },
       peers,
@@ -380,6 +383,7 @@ export async function startServer(
       config,
       metrics,
       peerUrls: peers.urls,
+      clientTls: tls.client,
       backend: () => {
         assert(ref.server !== undefined, 'the backend is used only once the server exists');
         return ref.server;

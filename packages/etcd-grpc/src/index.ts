@@ -1,6 +1,6 @@
 // etcd-grpc: the whole public API. Whatever is not exported here is internal.
 export { createEtcdGrpcServer, watchProgressNotifyMsDefault } from './server.js';
-export type { EtcdGrpcServer, EtcdGrpcServerOptions } from './server.js';
+export type { EtcdGrpcServer, EtcdGrpcServerOptions, GrpcServerTls } from './server.js';
 export type {
   BackendSnapshot,
   EtcdBackend,

@@ -39,13 +39,24 @@ export interface EtcdGrpcServerOptions {
   readonly watchProgressNotifyMs?: number | undefined;
 }
 
+/** TLS for a listener, loaded from PEM files by the caller (etcd's `--cert-file` and friends). */
+export interface GrpcServerTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** CAs that verify client certificates; absent: Node's default root CAs. */
+  readonly ca?: Buffer | undefined;
+  /** etcd's `--client-cert-auth`: refuse clients without a certificate the CAs verify. */
+  readonly clientCertRequired: boolean;
+}
+
 /** A running etcd API server. */
 export interface EtcdGrpcServer {
   /**
-   * Binds to `host:port` (port 0 picks a free one) without TLS and starts serving.
+   * Binds to `host:port` (port 0 picks a free one) and starts serving: over TLS when `tls` is
+   * given (etcd's `https://` client URLs), in plain text otherwise.
    * @returns the bound port.
    */
-  listen(host: string, port: number): Promise<number>;
+  listen(host: string, port: number, tls?: GrpcServerTls): Promise<number>;
   /** Stops serving at once: open calls (watch streams too) end with UNAVAILABLE. Idempotent. */
   close(): void;
   /** The underlying grpc-js server, e.g. to add services of the embedding program. */
@@ -74,6 +85,12 @@ function resolveContext(opts: EtcdGrpcServerOptions): ServiceContext {
       'watchProgressNotifyMs',
     ),
   };
+}
+
+function credentials(tls: GrpcServerTls | undefined): ServerCredentials {
+  if (tls === undefined) return ServerCredentials.createInsecure();
+  const pair = { private_key: tls.key, cert_chain: tls.cert };
+  return ServerCredentials.createSsl(tls.ca ?? null, [pair], tls.clientCertRequired);
 }
 
 /**
@@ -106,9 +123,9 @@ export function createEtcdGrpcServer(opts: EtcdGrpcServerOptions): EtcdGrpcServe
   let closed = false;
   return {
     grpcServer: server,
-    listen: (host, port) =>
+    listen: (host, port, tls) =>
       new Promise<number>((resolve, reject) => {
-        server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => {
+        server.bindAsync(`${host}:${port}`, credentials(tls), (err, bound) => {
           if (err === null) resolve(bound);
           else reject(err);
         });

@@ -42,7 +42,8 @@ export interface TransportStats {
 
 /** TLS options handed to `ws` clients (already loaded from files). */
 export interface ClientTlsOptions {
-  readonly ca: Buffer;
+  /** Absent: the peer's certificate is verified against Node's default root CAs. */
+  readonly ca?: Buffer;
   readonly cert?: Buffer;
   readonly key?: Buffer;
 }

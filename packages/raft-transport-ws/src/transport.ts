@@ -101,7 +101,9 @@ class WsTransport implements Transport, InboundHost {
 
   private async listen(): Promise<{ readonly url: string }> {
     const tls = this.config.tls === undefined ? undefined : loadTls(this.config.tls);
-    if (tls !== undefined) this.ctx.clientTls = { ca: tls.ca, cert: tls.cert, key: tls.key };
+    if (tls !== undefined) {
+      this.ctx.clientTls = { cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}) };
+    }
     const server = makeServer(tls);
     this.server = server;
     const wss = new WebSocketServer({
@@ -320,7 +322,7 @@ function makeServer(tls: LoadedTls | undefined): HttpServer {
   return createHttpsServer({
     cert: tls.cert,
     key: tls.key,
-    ca: tls.ca,
+    ...(tls.ca ? { ca: tls.ca } : {}),
     requestCert: tls.clientCertRequired,
     rejectUnauthorized: tls.clientCertRequired,
   });

@@ -1,7 +1,8 @@
 // Goal: peers talk over wss:// with TLS and with mutual TLS; under mTLS a client without a
 // certificate, or with one from another CA, never gets a connection; and bad certificate files
 // fail start() with INVALID_CONFIG naming the file. Method: a CA and member certificates are
-// made with `openssl` in a temp dir at test time (no key is ever committed) and removed after.
+// made with `openssl` (scripts/make-test-certs.sh) in a temp dir at test time (no key is ever
+// committed) and removed after.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,63 +15,11 @@ import { TestMember, closeAll, msg } from './harness.js';
 let dir = '';
 let members: TestMember[] = [];
 
-function openssl(args: readonly string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-}
+const certScript = new URL('../../../scripts/make-test-certs.sh', import.meta.url).pathname;
 
-/** Makes a CA named `ca` and a member certificate `name` signed by it, valid for 127.0.0.1. */
-function makeCa(ca: string): void {
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    `${ca}.key`,
-    '-out',
-    `${ca}.crt`,
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${ca}`,
-  ]);
-}
-
-function makeCert(name: string, ca: string): void {
-  openssl([
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    `/CN=${name}`,
-  ]);
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${ca}.crt`,
-    '-CAkey',
-    `${ca}.key`,
-    '-CAcreateserial',
-    '-out',
-    `${name}.crt`,
-    '-days',
-    '2',
-    '-extfile',
-    'ext.cnf',
-  ]);
+/** Makes CA `ca` (once) and certificates `names` signed by it, for 127.0.0.1, in `dir`. */
+function makeCerts(ca: string, names: readonly string[]): void {
+  execFileSync('bash', [certScript, dir, ca, ...names], { stdio: 'ignore' });
 }
 
 function files(name: string, clientCertRequired: boolean): TlsFiles {
@@ -84,15 +33,8 @@ function files(name: string, clientCertRequired: boolean): TlsFiles {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'keel-tls-'));
-  writeFileSync(
-    join(dir, 'ext.cnf'),
-    'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n',
-  );
-  makeCa('ca');
-  makeCa('rogue-ca');
-  makeCert('m1', 'ca');
-  makeCert('m2', 'ca');
-  makeCert('rogue', 'rogue-ca');
+  makeCerts('ca', ['m1', 'm2']);
+  makeCerts('rogue-ca', ['rogue']);
   writeFileSync(join(dir, 'garbage.pem'), 'not a certificate\n');
 }, 20_000);
 
@@ -204,20 +146,37 @@ describe('TLS', () => {
     };
     const good = files('m1', true);
     expect(await startWith({ ...good, certFile: join(dir, 'missing.crt') })).toMatch(
-      /^INVALID_CONFIG: tls.certFile .*missing.crt cannot be read \(ENOENT\)$/,
+      /^INVALID_CONFIG: tls.certFile .*missing.crt cannot be read \(ENOENT\): check the path/,
     );
     expect(await startWith({ ...good, certFile: join(dir, 'garbage.pem') })).toMatch(
-      /^INVALID_CONFIG: tls.certFile .*garbage.pem is not a PEM certificate$/,
+      /^INVALID_CONFIG: tls.certFile .*garbage.pem is not a PEM certificate: give a file that/,
     );
     expect(await startWith({ ...good, caFile: join(dir, 'garbage.pem') })).toMatch(
-      /^INVALID_CONFIG: tls.caFile .*garbage.pem is not a PEM certificate$/,
+      /^INVALID_CONFIG: tls.caFile .*garbage.pem is not a PEM certificate/,
     );
     expect(await startWith({ ...good, keyFile: join(dir, 'garbage.pem') })).toMatch(
-      /^INVALID_CONFIG: tls.keyFile .*garbage.pem is not a PEM private key$/,
+      /^INVALID_CONFIG: tls.keyFile .*garbage.pem is not a PEM private key: give the/,
     );
     expect(await startWith({ ...good, keyFile: join(dir, 'm2.key') })).toMatch(
-      /^INVALID_CONFIG: tls.keyFile .*m2.key is not the key of tls.certFile/,
+      /^INVALID_CONFIG: tls.keyFile .*m2.key is not the key of tls.certFile .*: give the key/,
     );
     expect(await startWith(good)).toBe('started');
+  });
+
+  it('verifies peers against the default root CAs when no caFile is given', async () => {
+    const { caFile: _ca, ...noCa } = files('m1', false);
+    const a = await new TestMember(1, { tls: noCa }).start();
+    const b = await new TestMember(2, { tls: files('m2', false) }).start();
+    members = [a, b];
+    // a trusts only Node's public roots, so b's certificate (from a private CA) is refused.
+    a.transport.addPeer(2, b.url);
+    await a.until(
+      () => a.logs.some((l) => /^cannot reach member 2 .*certificate/.test(l.message)),
+      'a refusal of the untrusted peer certificate',
+    );
+    expect(a.transport.connectedSinceMs(2)).toBeUndefined();
+    // b trusts the CA that signed a's certificate, and a asks for no client certificate.
+    b.transport.addPeer(1, a.url);
+    await b.connectedTo(1);
   });
 });

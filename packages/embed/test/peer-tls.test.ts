@@ -1,0 +1,138 @@
+// Goal: members whose peer URLs are https talk over wss:// with mutual TLS (peerTls with
+// clientCertAuth): three of them elect a leader and replicate; a member presenting a certificate
+// of another CA is refused by the others (and cannot reach them), while the two that trust each
+// other still elect and replicate. Method: certificates made with openssl in a temp dir, three
+// members in one process on 127.0.0.1 (peer ports picked free first, since member IDs derive
+// from peer URLs), waits on leader events and log lines with deadlines.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startServer, type Logger, type Server, type TlsConfig } from '../src/index.js';
+import { b, freePorts, s, tempDir, within } from './helpers.js';
+import { TestCerts } from './tls-certs.js';
+
+let certs: TestCerts;
+let dir: string;
+let remove: () => Promise<void>;
+let servers: Server[] = [];
+
+/** A logger that keeps warnings and resolves waiters for one that matches their pattern. */
+class WarningLog {
+  readonly #seen: string[] = [];
+  readonly #waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  readonly logger: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    error: () => undefined,
+    warn: (_fields, message) => {
+      this.#seen.push(message);
+      for (const w of this.#waiters.filter((x) => x.pattern.test(message))) w.resolve();
+    },
+  };
+
+  /** Resolves once a warning matching `pattern` was logged (bound it with `within`). */
+  seen(pattern: RegExp): Promise<void> {
+    if (this.#seen.some((m) => pattern.test(m))) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ pattern, resolve }));
+  }
+}
+
+/** Starts members m0..m2 on https peer URLs, each with the peer TLS `tlsOf(i)` gives. */
+async function startCluster(
+  tlsOf: (i: number) => TlsConfig,
+  loggers: readonly Logger[] = [],
+): Promise<Server[]> {
+  const urls = (await freePorts(3)).map((p) => `https://127.0.0.1:${p}`);
+  const initialCluster = urls.map((u, i) => `m${i}=${u}`).join(',');
+  return Promise.all(
+    urls.map((url, i) =>
+      startServer(
+        {
+          name: `m${i}`,
+          dataDir: `${dir}/m${i}`,
+          listenPeerUrls: [url],
+          initialAdvertisePeerUrls: [url],
+          initialCluster,
+          listenClientUrls: ['http://127.0.0.1:0'],
+          advertiseClientUrls: ['http://127.0.0.1:0'],
+          peerTls: tlsOf(i),
+          tickMs: 20,
+          electionMs: 200,
+          ...(loggers[i] === undefined ? {} : { logger: loggers[i] }),
+        },
+        // Temp directories on a test machine: fsync is covered by the single-member tests.
+        { unsafeNoSync: true },
+      ),
+    ),
+  );
+}
+
+/** Resolves once every member in `members` names the same leader, one of them. */
+function agreedLeader(members: readonly Server[]): Promise<Server> {
+  return new Promise((resolve) => {
+    const offs: (() => void)[] = [];
+    const check = (): void => {
+      const lead = members[0]?.leaderId ?? 0;
+      const leader = members.find((m) => m.memberId === lead);
+      if (leader === undefined || !members.every((m) => m.leaderId === lead)) return;
+      for (const off of offs) off();
+      resolve(leader);
+    };
+    for (const m of members) offs.push(m.onLeaderChange(check));
+    check();
+  });
+}
+
+beforeAll(() => {
+  certs = new TestCerts().make('ca', ['m0', 'm1', 'm2']).make('rogue-ca', ['rogue']);
+}, 20_000);
+
+afterAll(() => {
+  certs.remove();
+});
+
+beforeEach(async () => {
+  ({ dir, remove } = await tempDir());
+});
+
+afterEach(async () => {
+  await Promise.all(servers.map((m) => m.close()));
+  servers = [];
+  await remove();
+});
+
+describe('peer TLS', () => {
+  it('three members over wss mutual TLS elect a leader and replicate', async () => {
+    servers = await startCluster((i) => certs.tls(`m${i}`, { ca: 'ca', clientCertAuth: true }));
+    for (const m of servers) expect(m.peerUrls[0]).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const leader = await within(agreedLeader(servers), 10_000, 'election');
+    const follower = servers.find((m) => m !== leader);
+    if (follower === undefined) throw new Error('three members, one leader: a follower exists');
+    await within(follower.kv.put({ key: b('k'), value: b('over-wss') }), 5000, 'put via follower');
+    for (const m of servers) {
+      const got = await within(m.kv.range({ key: b('k') }), 5000, 'linearizable read');
+      expect(s(got.kvs[0]?.value)).toBe('over-wss');
+    }
+  }, 30_000);
+
+  it('refuses a member whose certificate comes from another CA', async () => {
+    const m0Log = new WarningLog();
+    servers = await startCluster(
+      (i) => certs.tls(i === 2 ? 'rogue' : `m${i}`, { ca: 'ca', clientCertAuth: true }),
+      [m0Log.logger],
+    );
+    const [m0, m1, rogue] = servers as [Server, Server, Server];
+    await within(agreedLeader([m0, m1]), 10_000, 'election of the two trusted members');
+    await within(m0.kv.put({ key: b('k'), value: b('v') }), 5000, 'put');
+    expect(s((await within(m1.kv.range({ key: b('k') }), 5000, 'read')).kvs[0]?.value)).toBe('v');
+    // The trusted members refuse the rogue one's connections, and cannot verify its server.
+    await within(m0Log.seen(/^TLS refused for /), 10_000, 'refusal of the rogue');
+    const rogueId = rogue.memberId.toString(16);
+    await within(
+      m0Log.seen(new RegExp(`^cannot reach member ${rogue.memberId} .*certificate`)),
+      10_000,
+      `m0 failing to verify the rogue member's certificate (${rogueId})`,
+    );
+    // Isolated from both, the rogue member has heard of no leader and holds nothing.
+    expect(rogue.leaderId).toBe(0);
+    expect((await rogue.kv.range({ key: b('k'), serializable: true })).kvs).toEqual([]);
+  }, 30_000);
+});
