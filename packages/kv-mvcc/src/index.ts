@@ -4,6 +4,7 @@ export type { MvccErrorCode } from './errors.js';
 export { MvccStore } from './store.js';
 export type { MvccStoreOptions } from './store.js';
 export type { WatchHandle } from './watch.js';
+export type { RestoreOptions } from './snapshot.js';
 export {
   txnOpsMaxDefault,
   txnOpsMaxCap,

@@ -240,4 +240,28 @@ describe('snapshot', () => {
       await source.dispose();
     }
   });
+
+  it('restores a padded stream with a new consistent index, a bumped and compacted revision', async () => {
+    put('a', '1');
+    put('a', '2');
+    const bytes = Buffer.concat([...t.store.snapshot()]);
+    const padded = Buffer.concat([bytes, Buffer.alloc(512 - (bytes.length % 512))]);
+    const { dir, remove } = tempDir();
+    const other = tempDir();
+    try {
+      await MvccStore.restore(dir, [padded], { consistentIndex: 1, bumpRevision: 10, markCompacted: true });
+      const restored = MvccStore.open({ path: dir, unsafeNoSync: true });
+      expect([restored.consistentIndex, restored.revision, restored.compactRevision]).toEqual([1, 12, 12]);
+      expect(restored.range({ key: enc('a') }).kvs.map(show)).toEqual(['a=2 c1 m2 v2 l0']);
+      expect(() => restored.range({ key: enc('a'), revision: 2 })).toThrow(/compacted/);
+      restored.apply([{ index: 2, request: { put: { key: enc('b'), value: enc('1') } } }]);
+      expect(restored.range({ key: enc('b') }).kvs.map(show)).toEqual(['b=1 c13 m13 v1 l0']);
+      await restored.close();
+      const junk = Buffer.concat([bytes, Buffer.from([0, 0, 7])]);
+      await expect(MvccStore.restore(other.dir, [junk])).rejects.toThrow(/after the trailer/);
+    } finally {
+      remove();
+      other.remove();
+    }
+  });
 });

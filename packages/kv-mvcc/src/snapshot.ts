@@ -5,10 +5,10 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { assert } from './assert.js';
-import { readU64, u64Bytes } from './encoding.js';
+import { readU64, revKey, u64Bytes } from './encoding.js';
 import { MvccError } from './errors.js';
 import { snapshotChunkBytes } from './limits.js';
-import { openTables, tableNames, type Tables } from './tables.js';
+import { getMetaNumber, metaKeys, openTables, putMetaNumber, tableNames, type Tables } from './tables.js';
 import type { Transaction } from 'lmdb';
 
 const magic = Buffer.from('KEELMVC1');
@@ -74,9 +74,15 @@ class SnapshotReader {
 
   constructor(private readonly t: Tables) {}
 
-  /** Writes the complete frames of `chunk` (and earlier leftovers); call inside a write txn. */
+  /**
+   * Writes the complete frames of `chunk` (and earlier leftovers); call inside a write txn. Zero
+   * bytes after the trailer are padding (the etcd API's snapshot is padded to whole pages).
+   */
   feed(chunk: Uint8Array): void {
-    if (this.finished) throw invalid('bytes after the trailer');
+    if (this.finished) {
+      if (chunk.some((x) => x !== 0)) throw invalid('bytes after the trailer');
+      return;
+    }
     this.pending = Buffer.concat([this.pending, chunk]);
     // Bounded: every turn consumes a frame or stops.
     while (this.step()) {
@@ -119,21 +125,46 @@ class SnapshotReader {
     const trailer = this.take(13);
     if (readU64(trailer, 1) !== this.rows) throw invalid('row count mismatch');
     if (trailer.readUInt32BE(9) !== this.crc >>> 0) throw invalid('checksum mismatch');
-    if (this.pending.length > 0) throw invalid('bytes after the trailer');
+    if (this.pending.some((x) => x !== 0)) throw invalid('bytes after the trailer');
     this.finished = true;
     return false;
   }
 }
 
+/** What a restore may change in the restored state (etcdutl's restore options). */
+export interface RestoreOptions {
+  /** The consistent index to record instead of the stream's (a new cluster starts its log anew). */
+  readonly consistentIndex?: number;
+  /** Added to the current revision, so clients' watches never see a revision reused. */
+  readonly bumpRevision?: number;
+  /** Marks the (bumped) current revision compacted: reads and watches below it fail COMPACTED. */
+  readonly markCompacted?: boolean;
+}
+
+function applyRestoreOptions(t: Tables, o: RestoreOptions): void {
+  t.env.transactionSync(() => {
+    if (o.consistentIndex !== undefined) {
+      putMetaNumber(t, metaKeys.consistentIndex, o.consistentIndex);
+    }
+    const rev = getMetaNumber(t, metaKeys.currentRev) + (o.bumpRevision ?? 0);
+    putMetaNumber(t, metaKeys.currentRev, rev);
+    if (o.markCompacted === true && rev > getMetaNumber(t, metaKeys.compactRev)) {
+      putMetaNumber(t, metaKeys.compactRev, rev);
+      t.meta.putSync(metaKeys.compactCursor, revKey(0, 0));
+    }
+  });
+}
+
 /**
- * Restores a snapshot stream into `path`, which must be absent or empty. On any failure the
- * directory is emptied again. @throws MvccError SNAPSHOT_INVALID
+ * Restores a snapshot stream into `path`, which must be absent or empty, then applies `options`.
+ * On any failure the directory is emptied again. @throws MvccError SNAPSHOT_INVALID
  */
 export async function restoreSnapshot(
   path: string,
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  open: (path: string) => Tables,
+  o: { readonly open: (path: string) => Tables; readonly options: RestoreOptions },
 ): Promise<void> {
+  const open = o.open;
   if (existsSync(path) && readdirSync(path).length > 0) throw invalid('restore target is not empty');
   const t = open(path);
   try {
@@ -144,6 +175,7 @@ export async function restoreSnapshot(
       });
     }
     if (!reader.finished) throw invalid('snapshot is truncated');
+    applyRestoreOptions(t, o.options);
     await t.env.close();
   } catch (err) {
     await t.env.close();

@@ -41,6 +41,7 @@ import {
 } from './tables.js';
 import { WatchHub, type WatchHandle } from './watch.js';
 import { openForRestore, replaceTables, restoreSnapshot, snapshotChunks } from './snapshot.js';
+import type { RestoreOptions } from './snapshot.js';
 import type {
   AlarmMember,
   AlarmRequest,
@@ -453,14 +454,21 @@ export class MvccStore {
 
   /**
    * Restores a snapshot stream into `path`, which must be absent or empty; open it afterwards
-   * with `MvccStore.open`. @throws MvccError SNAPSHOT_INVALID
+   * with `MvccStore.open`. Zero bytes after the stream's trailer are padding and ignored.
+   * `options` (etcdutl's restore) may record another consistent index, bump the revision and
+   * mark it compacted. @throws MvccError SNAPSHOT_INVALID, INVALID_CONFIG (a bad option)
    */
   static async restore(
     path: string,
     chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options: RestoreOptions = {},
   ): Promise<void> {
+    checkOption('consistentIndex', options.consistentIndex, Number.MAX_SAFE_INTEGER);
+    const bump = options.bumpRevision;
+    if (bump !== undefined && bump !== 0) checkOption('bumpRevision', bump, Number.MAX_SAFE_INTEGER);
     mkdirSync(path, { recursive: true });
-    await restoreSnapshot(path, chunks, (p) => openForRestore(p, mapSizeBytesDefault));
+    const open = (p: string): Tables => openForRestore(p, mapSizeBytesDefault);
+    await restoreSnapshot(path, chunks, { open, options });
   }
 
   /**
