@@ -130,13 +130,14 @@ describe('keel (member)', () => {
 const path = (name: string) => join(dir, name);
 
 /** One command line per error code, with the exit status etcd uses for it. */
-// A valid restore (an existing snapshot file, an absent data dir) reaches the part not built yet.
-const notBuiltDir = mkdtempSync(join(tmpdir(), 'keel-cli-restore-'));
-const notBuiltSnapshot = join(notBuiltDir, 'snap.db');
-const notBuiltDataDir = join(notBuiltDir, 'new');
-writeFileSync(notBuiltSnapshot, '');
+// A valid restore request whose file has no sha256 trailer (etcdutl refuses it without
+// --skip-hash-check).
+const noHashDir = mkdtempSync(join(tmpdir(), 'keel-cli-restore-'));
+const noHashSnapshot = join(noHashDir, 'snap.db');
+const noHashDataDir = join(noHashDir, 'new');
+writeFileSync(noHashSnapshot, '');
 afterAll(() => {
-  rmSync(notBuiltDir, { recursive: true, force: true });
+  rmSync(noHashDir, { recursive: true, force: true });
 });
 
 const triggers: Readonly<Record<KeelErrorCode, { argv: string[]; env?: Env; stderr: RegExp }>> = {
@@ -175,9 +176,9 @@ const triggers: Readonly<Record<KeelErrorCode, { argv: string[]; env?: Env; stde
     argv: ['snapshot', 'restore'],
     stderr: /^keel: snapshot restore requires exactly one argument$/,
   },
-  NOT_BUILT: {
-    argv: ['snapshot', 'restore', notBuiltSnapshot, '--data-dir', notBuiltDataDir],
-    stderr: /^keel: snapshot restore: the arguments are valid, but restoring .* is not built yet/,
+  SNAPSHOT_INVALID: {
+    argv: ['snapshot', 'restore', noHashSnapshot, '--data-dir', noHashDataDir],
+    stderr: /^keel: snapshot missing hash but --skip-hash-check=false$/,
   },
 };
 

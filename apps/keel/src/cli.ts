@@ -11,6 +11,8 @@ import type { LogLevel } from './notes.js';
 import { isShown } from './notes.js';
 import { usageHint } from './usage.js';
 import { versionText } from './version.js';
+import type { RestoreOptions } from './restore-args.js';
+import { checkSnapshotFile } from './restore.js';
 
 /** Where the command writes: whole lines, without their trailing newline. */
 export interface KeelIo {
@@ -24,7 +26,8 @@ export interface KeelIo {
  */
 export type KeelOutcome =
   | { readonly exitCode: number }
-  | { readonly serve: ServerConfig; readonly name: string; readonly logLevel: LogLevel };
+  | { readonly serve: ServerConfig; readonly name: string; readonly logLevel: LogLevel }
+  | { readonly restore: RestoreOptions & { readonly snapshotBytes: number } };
 
 /** A resolved config as plain JSON: the initial cluster map becomes an object, no logger. */
 export function describeResolvedConfig(config: ResolvedConfig): Record<string, unknown> {
@@ -65,12 +68,9 @@ function run(command: KeelCommand, io: KeelIo): KeelOutcome {
     case 'member':
       return runMember(command.options, command.dryRun, io);
     case 'restore':
-      throw new KeelError({
-        code: 'NOT_BUILT',
-        message:
-          `snapshot restore: the arguments are valid, but restoring "${command.options.snapshotPath}" ` +
-          "is not built yet (it needs kv-mvcc's restore and embed's data-directory layout)",
-      });
+      return {
+        restore: { ...command.options, snapshotBytes: checkSnapshotFile(command.options) },
+      };
   }
 }
 

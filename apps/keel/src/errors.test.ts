@@ -13,7 +13,7 @@ describe('KeelError', () => {
       'CONFIG_FILE',
       cause,
     ]);
-    expect(new KeelError({ code: 'NOT_BUILT', message: 'why' }).message).toBe('why');
+    expect(new KeelError({ code: 'SNAPSHOT_INVALID', message: 'why' }).message).toBe('why');
   });
 
   it("carries etcd's exit status for its code", () => {
@@ -33,7 +33,7 @@ describe('KeelError', () => {
       CONFIG_FILE: 1,
       INVALID_CONFIG: 1,
       BAD_ARGS: 128,
-      NOT_BUILT: 1,
+      SNAPSHOT_INVALID: 1,
     });
   });
 

@@ -21,8 +21,11 @@ export const keelErrorCodes = {
   INVALID_CONFIG: { exitCode: 1, retryable: false },
   /** `keel snapshot restore` with the wrong arguments; etcdutl's ExitBadArgs is 128. */
   BAD_ARGS: { exitCode: 128, retryable: false },
-  /** The command is understood but what it asks for is not built yet. */
-  NOT_BUILT: { exitCode: 1, retryable: false },
+  /**
+   * `snapshot restore`: the file fails its sha256 trailer check, has none (without
+   * --skip-hash-check), or is not a store snapshot; etcdutl exits 1.
+   */
+  SNAPSHOT_INVALID: { exitCode: 1, retryable: false },
 } as const;
 
 /** A stable code of `KeelError`; codes are public API and never renamed. */

@@ -12,3 +12,6 @@ export const envVarsMax = 100_000;
 
 // A URL list longer than argv itself could never come from the command line.
 assert(urlsPerFlagMax < argvWordsMax, 'urlsPerFlagMax must be below argvWordsMax');
+
+/** Bytes read at a time while checking a snapshot file's sha256 trailer. */
+export const snapshotReadChunkBytes = 1024 * 1024;

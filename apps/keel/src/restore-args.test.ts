@@ -1,8 +1,10 @@
 // Goal: `keel snapshot restore` takes etcdutl's flags and refuses what etcdutl refuses (argument
 // count, --data-dir, --bump-revision without --mark-compacted, a cluster that does not list the
-// member, a used data dir, a missing snapshot), and says plainly that the restore itself is not
-// built yet. Method: real files and directories in a temp dir; the command run in-process.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// member, a used data dir, a missing snapshot), checks the file's sha256 trailer as etcdutl does,
+// and hands a checked request on to the restore. Method: real files and directories in a temp
+// dir; the command run in-process.
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,20 +149,32 @@ describe('parseRestoreArgs', () => {
 });
 
 describe('keel snapshot restore', () => {
-  it('validates, then says the restore is not built yet, exit 1', () => {
-    const err: string[] = [];
-    const outcome = runKeel(
-      ['snapshot', 'restore', snap, '--data-dir', join(dir, 'new')],
-      {},
-      {
-        stdout: () => undefined,
-        stderr: (l) => err.push(l),
-      },
-    );
-    expect(outcome).toEqual({ exitCode: 1 });
-    expect(err).toEqual([
-      `keel: snapshot restore: the arguments are valid, but restoring "${snap}" is not built yet (it needs kv-mvcc's restore and embed's data-directory layout)`,
-    ]);
+  it("checks the sha256 trailer as etcdutl, then hands the request on with the data's length", () => {
+    const data = Buffer.alloc(1024, 7);
+    const hashed = join(dir, 'hashed.db');
+    writeFileSync(hashed, Buffer.concat([data, createHash('sha256').update(data).digest()]));
+    const run = (file: string, ...flags: string[]): { outcome: unknown; err: string[] } => {
+      const err: string[] = [];
+      const io = { stdout: () => undefined, stderr: (l: string) => err.push(l) };
+      const argv = ['snapshot', 'restore', file, '--data-dir', join(dir, 'new'), ...flags];
+      return { outcome: runKeel(argv, {}, io), err };
+    };
+    const ok = run(hashed).outcome;
+    expect(ok).toMatchObject({ restore: { snapshotPath: hashed, snapshotBytes: 1024 } });
+    const damaged = join(dir, 'damaged.db');
+    const bytes = readFileSync(hashed);
+    bytes[10] = 8;
+    writeFileSync(damaged, bytes);
+    const bad = run(damaged);
+    expect(bad.outcome).toEqual({ exitCode: 1 });
+    expect(bad.err[0]).toMatch(/^keel: expected sha256 [0-9a-f]{64}, got [0-9a-f]{64}$/);
+    expect(run(damaged, '--skip-hash-check').outcome).toMatchObject({
+      restore: { snapshotBytes: 1024 },
+    });
+    expect(run(snap, '--skip-hash-check').outcome).toMatchObject({
+      restore: { snapshotBytes: readFileSync(snap).length },
+    });
+    expect(run(snap).err).toEqual(['keel: snapshot missing hash but --skip-hash-check=false']);
   });
 
   it('prints its usage on --help, exit 0', () => {

@@ -1,6 +1,5 @@
-// `keel snapshot restore FILE --data-dir DIR ...`: etcdutl's flags and checks. Parsing and
-// validation are complete; the restore itself (writing a data directory from the snapshot) needs
-// kv-mvcc's restore and embed's on-disk layout, and is not built yet.
+// `keel snapshot restore FILE --data-dir DIR ...`: etcdutl's flags and checks (the restore
+// itself is restore.ts).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isEmbedError, resolveConfig } from '@keel/embed';

@@ -27,7 +27,7 @@ export interface MemberStorage {
 }
 
 /** The identity a new member derives from its config, as etcd does (no talking needed). */
-function identityFromConfig(config: ResolvedConfig): ClusterFile {
+export function identityFromConfig(config: ResolvedConfig): ClusterFile {
   if (config.clusterState === 'existing') {
     // Joining a running cluster needs the membership-change path, which is not built yet.
     throw new EmbedError({
@@ -64,7 +64,7 @@ function identityFromConfig(config: ResolvedConfig): ClusterFile {
  * agree on the configuration without a bootstrap entry (etcd appends conf change entries
  * instead; the effect on elections is the same).
  */
-async function bootstrapLog(log: RaftLog, identity: ClusterFile): Promise<void> {
+export async function bootstrapLog(log: RaftLog, identity: ClusterFile): Promise<void> {
   const confState: ConfState = {
     voters: identity.members.map((m) => m.id),
     learners: [],

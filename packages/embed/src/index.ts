@@ -27,6 +27,8 @@ export { ServerMetrics } from './metrics.js';
 export { createJsonLogger, logLevels, silentLogger } from './logger.js';
 export type { LogLevel } from './logger.js';
 export { Server, startServer } from './server.js';
+export { restoreMember } from './restore-member.js';
+export type { RestoreMemberOptions, RestoredMember } from './restore-member.js';
 export type { CloseOptions, StartOptions } from './server.js';
 export type { KvApi, ResponseHeader, WithHeader } from './kv-api.js';
 export type { LeaseApi } from './lease-api.js';
