@@ -103,7 +103,7 @@ describe('keel snapshot restore', () => {
       `--initial-advertise-peer-urls=${peer}`,
       '--initial-cluster-token=new-cluster',
     );
-    expect(restored.stderr).toMatch(/restored snapshot .* at revision 21 into data-dir/);
+    expect(restored.stderr).toMatch(/restored snapshot .* at revision 22 into data-dir/);
     const again = await keel('snapshot', 'restore', file, `--data-dir=${dataDir}`).then(
       () => ({ code: 0, stderr: '' }),
       (e: unknown) => e as { code: number; stderr: string },
@@ -124,7 +124,7 @@ describe('keel snapshot restore', () => {
     const after = await etcdctl(member.client, 'get', 'after', '-w', 'json');
     const header = (JSON.parse(after.stdout) as { header: { revision: number; member_id: string } })
       .header;
-    expect(header.revision).toBe(22);
+    expect(header.revision).toBe(23);
     expect(header.member_id).not.toBe(sourceId);
     await stop(member);
   }, 120_000);

@@ -124,9 +124,9 @@ describe('apply', () => {
   it('moves the consistent index through appliedIndex for entries that carry no request', () => {
     t.do1({ put: { key: enc('a'), value: enc('1') } });
     t.store.apply([], { appliedIndex: 4 });
-    expect([t.store.consistentIndex, t.store.revision]).toEqual([4, 1]);
+    expect([t.store.consistentIndex, t.store.revision]).toEqual([4, 2]);
     t.store.apply([{ index: 5, request: { put: { key: enc('b'), value: enc('1') } } }], { appliedIndex: 7 });
-    expect([t.store.consistentIndex, t.store.revision]).toEqual([7, 2]);
+    expect([t.store.consistentIndex, t.store.revision]).toEqual([7, 3]);
     const below = () => t.store.apply([{ index: 9, request: { put: { key: enc('c'), value: enc('1') } } }], { appliedIndex: 8 });
     expect(below).toThrow(/appliedIndex/);
     expect(t.store.consistentIndex).toBe(7);
@@ -227,15 +227,15 @@ describe('snapshot', () => {
       damaged[damaged.length - 20] = (damaged[damaged.length - 20] ?? 0) ^ 0xff;
       expect(() => { t.store.replaceWithSnapshot([damaged]); }).toThrow(/checksum|snapshot/);
       expect(() => { t.store.replaceWithSnapshot([bytes.subarray(0, bytes.length - 5)]); }).toThrow(/truncated/);
-      expect(rangeAll()).toEqual(['a=old c1 m1 v1 l0']);
+      expect(rangeAll()).toEqual(['a=old c2 m2 v1 l0']);
       t.store.replaceWithSnapshot(chunks);
-      expect(rangeAll()).toEqual(['a=new-3 c1 m3 v2 l0', 'b=new-2 c2 m2 v1 l0']);
-      expect([t.store.consistentIndex, t.store.revision]).toEqual([3, 3]);
-      expect(t.store.hashKV({ revision: 3 }).hash).toBe(source.store.hashKV({ revision: 3 }).hash);
+      expect(rangeAll()).toEqual(['a=new-3 c2 m4 v2 l0', 'b=new-2 c3 m3 v1 l0']);
+      expect([t.store.consistentIndex, t.store.revision]).toEqual([3, 4]);
+      expect(t.store.hashKV({ revision: 4 }).hash).toBe(source.store.hashKV({ revision: 4 }).hash);
       await new Promise((resolve) => setImmediate(resolve));
-      expect(events).toEqual(['PUT a=new-3 c1 m3 v2 l0']);
+      expect(events).toEqual(['PUT a=new-3 c2 m4 v2 l0']);
       await t.reopen();
-      expect(rangeAll()).toEqual(['a=new-3 c1 m3 v2 l0', 'b=new-2 c2 m2 v1 l0']);
+      expect(rangeAll()).toEqual(['a=new-3 c2 m4 v2 l0', 'b=new-2 c3 m3 v1 l0']);
     } finally {
       await source.dispose();
     }
@@ -251,11 +251,11 @@ describe('snapshot', () => {
     try {
       await MvccStore.restore(dir, [padded], { consistentIndex: 1, bumpRevision: 10, markCompacted: true });
       const restored = MvccStore.open({ path: dir, unsafeNoSync: true });
-      expect([restored.consistentIndex, restored.revision, restored.compactRevision]).toEqual([1, 12, 12]);
-      expect(restored.range({ key: enc('a') }).kvs.map(show)).toEqual(['a=2 c1 m2 v2 l0']);
-      expect(() => restored.range({ key: enc('a'), revision: 2 })).toThrow(/compacted/);
+      expect([restored.consistentIndex, restored.revision, restored.compactRevision]).toEqual([1, 13, 13]);
+      expect(restored.range({ key: enc('a') }).kvs.map(show)).toEqual(['a=2 c2 m3 v2 l0']);
+      expect(() => restored.range({ key: enc('a'), revision: 3 })).toThrow(/compacted/);
       restored.apply([{ index: 2, request: { put: { key: enc('b'), value: enc('1') } } }]);
-      expect(restored.range({ key: enc('b') }).kvs.map(show)).toEqual(['b=1 c13 m13 v1 l0']);
+      expect(restored.range({ key: enc('b') }).kvs.map(show)).toEqual(['b=1 c14 m14 v1 l0']);
       await restored.close();
       const junk = Buffer.concat([bytes, Buffer.from([0, 0, 7])]);
       await expect(MvccStore.restore(other.dir, [junk])).rejects.toThrow(/after the trailer/);
