@@ -32,16 +32,17 @@ export class LogSnapshotter {
   }
 
   /**
-   * Records a snapshot at the store's consistent index with `confState` (the configuration after
-   * applying it) and drops the log up to `catchUpEntries` entries behind it; resolves once both
-   * are durable. Safety: the index is the store's consistent index, which kv-mvcc writes in the
-   * same durable LMDB transaction as the entries it applied, so the log never loses an entry the
-   * store does not hold durably.
+   * Records a snapshot at `applied` with `confState` (the configuration after applying it) and
+   * drops the log up to `catchUpEntries` entries behind it; resolves once both are durable.
+   * Safety: the store's consistent index, which kv-mvcc writes in the same durable LMDB
+   * transaction as the entries it applied, is at least `applied` (past it only after installing
+   * a leader's snapshot whose store was ahead of its Raft index), so the log never loses an entry
+   * the store does not hold durably.
    */
   async snapshot(applied: number, confState: ConfState): Promise<void> {
     const { log, kv } = this.o;
-    const index = kv.consistentIndex;
-    assert(index === applied, 'the store has applied exactly what the loop applied');
+    const index = applied;
+    assert(kv.consistentIndex >= index, 'the store holds every entry the snapshot covers');
     const compactIndex = index - this.o.config.snapshotCatchUpEntries;
     // One after the other: the log is never cut past a snapshot that is not yet durable.
     await log.createSnapshot({ index, confState, data: noData });

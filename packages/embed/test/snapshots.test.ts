@@ -132,7 +132,10 @@ describe('snapshots', () => {
     acked.push(...(await putKeys(leader, 20, 4 * snapshotCount)));
     expect(await counter(leader, 'snapshotsSaved')).toBeGreaterThan(0);
 
-    const back = await startServer(laggingConfig, { unsafeNoSync: true });
+    // Restarted with a smaller snapshotCount, it records snapshots of its own right after the
+    // install, while its store (the leader's, taken later than the leader's Raft snapshot) is
+    // usually ahead of what Raft has applied.
+    const back = await startServer({ ...laggingConfig, snapshotCount: 5 }, { unsafeNoSync: true });
     servers.push(back);
     // A linearizable read on the restarted member resolves once it applied everything acked.
     const got = await readAll(back);
@@ -147,7 +150,7 @@ describe('snapshots', () => {
     const hashes = servers.map((m) => m.store.hashKV({ revision }).hash);
     expect(new Set(hashes).size).toBe(1);
     expect(servers.map((m) => m.store.revision)).toEqual(servers.map(() => revision));
-    expect(existsSync(snapshotFilePath(laggingConfig.dataDir ?? '', 1))).toBe(false);
+    expect(await counter(back, 'snapshotsSaved')).toBeGreaterThan(0);
   }, 60_000);
 
   it('compacts the WAL every snapshotCount entries and a restart keeps every write', async () => {
