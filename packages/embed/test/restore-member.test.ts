@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isMvccError } from '@keel/kv-mvcc';
 import { isEmbedError, restoreMember, startServer, type Server } from '../src/index.js';
-import { b, s, tempDir, within } from './helpers.js';
+import { b, freePorts, s, tempDir, within } from './helpers.js';
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -60,6 +60,49 @@ describe('restoreMember', () => {
     );
     const put = await restored.kv.put({ key: b('after'), value: b('1') });
     expect(put.header.revision).toBe(revision + 1);
+  }, 30_000);
+
+  it('restores three members from one snapshot into a new cluster that agrees', async () => {
+    const source = await startServer({ name: 'src', dataDir: join(dir, 'src'), ...client });
+    servers = [source];
+    await within(source.ready, 5000, 'ready');
+    for (let i = 0; i < 10; i++) await source.kv.put({ key: b(`k${i}`), value: b(`v${i}`) });
+    const bytes = Buffer.concat([...source.store.snapshot()]);
+    const revision = source.store.revision;
+    const urls = (await freePorts(3)).map((p) => `http://127.0.0.1:${p}`);
+    const initialCluster = urls.map((u, i) => `n${i}=${u}`).join(',');
+    const configs = urls.map((url, i) => ({
+      name: `n${i}`,
+      dataDir: join(dir, `n${i}`),
+      initialCluster,
+      initialAdvertisePeerUrls: [url],
+      listenPeerUrls: [url],
+      initialClusterToken: 'three',
+      tickMs: 20,
+      electionMs: 200,
+    }));
+    const made = await Promise.all(
+      configs.map((config) => restoreMember({ snapshot: [bytes], config })),
+    );
+    expect(new Set(made.map((m) => m.clusterId)).size).toBe(1);
+    const members = await Promise.all(configs.map((c) => startServer({ ...c, ...client })));
+    servers.push(...members);
+    await within(Promise.all(members.map((m) => m.ready)), 10_000, 'restored cluster ready');
+    await within(
+      members[1]?.kv.put({ key: b('new'), value: b('1') }) ??
+        Promise.reject(new Error('no member')),
+      10_000,
+      'put',
+    );
+    for (const m of members) {
+      const got = await within(m.kv.range({ key: b('k'), rangeEnd: b('l') }), 10_000, 'read');
+      expect(got.kvs.map((kv) => s(kv.value))).toEqual(
+        Array.from({ length: 10 }, (_, i) => `v${i}`),
+      );
+      expect((await m.kv.range({ key: b('new') })).kvs.length).toBe(1);
+    }
+    const hashes = members.map((m) => m.store.hashKV({ revision: revision + 1 }).hash);
+    expect(new Set(hashes).size).toBe(1);
   }, 30_000);
 
   it('refuses a non-empty data directory and a damaged stream, leaving nothing', async () => {
