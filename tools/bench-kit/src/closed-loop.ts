@@ -18,6 +18,8 @@ export interface ClosedLoopResult {
   readonly elapsedMs: number;
   readonly opsPerSec: number;
   readonly latencyUs: LatencySummary;
+  /** Every successful operation's latency, in completion order, for merging runs (p99 of all). */
+  readonly latencySamplesUs: readonly number[];
 }
 
 /**
@@ -57,6 +59,7 @@ export async function runClosedLoop(
     elapsedMs,
     opsPerSec: (latencies.length * 1000) / elapsedMs,
     latencyUs: summarize(latencies),
+    latencySamplesUs: latencies,
     ...(firstError === undefined ? {} : { firstError }),
   };
 }

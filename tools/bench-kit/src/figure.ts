@@ -13,9 +13,18 @@ export interface Figure {
   /** The physical limit or the peer measured in the same run, e.g. `raw lmdb transactionSync`. */
   readonly baseline: string;
   readonly baselineValue: number;
+  /**
+   * Which way is better for this figure: `higher` (the default: throughput) gives
+   * `ratio = value / baselineValue`; `lower` (latency, memory, recovery time) gives
+   * `ratio = baselineValue / value`, so a ratio above 1 always means better than the baseline.
+   */
+  readonly better?: 'higher' | 'lower';
 }
 
-/** A figure as printed: with `ratio = value / baselineValue` (0 when the baseline is 0). */
+/**
+ * A figure as printed: with its ratio against the baseline (see `Figure.better`; 0 when the
+ * divisor is 0).
+ */
 export interface FigureLine extends Figure {
   readonly ratio: number;
 }
@@ -27,7 +36,11 @@ function round(n: number): number {
 
 /** Builds the printed form of `figure`, computing its ratio against the baseline. */
 export function toFigureLine(figure: Figure): FigureLine {
-  const ratio = figure.baselineValue === 0 ? 0 : figure.value / figure.baselineValue;
+  const [top, bottom] =
+    figure.better === 'lower'
+      ? [figure.baselineValue, figure.value]
+      : [figure.value, figure.baselineValue];
+  const ratio = bottom === 0 ? 0 : top / bottom;
   return {
     ...figure,
     value: round(figure.value),

@@ -37,3 +37,52 @@ export function encodeRange(key: Uint8Array, serializable: boolean): Buffer {
   if (serializable) parts.push(Buffer.from([(7 << 3) | 0, 1]));
   return grpcFrame(Buffer.concat(parts));
 }
+
+/**
+ * A framed `RangeRequest { key, range_end, keys_only }` over every key starting with `prefix`
+ * (etcd's prefix end: the prefix with its last byte plus one), keys only.
+ */
+export function encodeRangePrefixKeys(prefix: Uint8Array): Buffer {
+  return grpcFrame(
+    Buffer.concat([
+      bytesField(1, prefix),
+      bytesField(2, prefixEnd(prefix)),
+      Buffer.from([(8 << 3) | 0, 1]),
+    ]),
+  );
+}
+
+/**
+ * A framed `TxnRequest` whose success branch puts every pair (RequestOp.request_put = 2,
+ * TxnRequest.success = 2), with no compare: the bulk loader's request.
+ */
+export function encodeTxnPuts(pairs: readonly { key: Uint8Array; value: Uint8Array }[]): Buffer {
+  const ops = pairs.map((p) =>
+    bytesField(2, bytesField(2, Buffer.concat([bytesField(1, p.key), bytesField(2, p.value)]))),
+  );
+  return grpcFrame(Buffer.concat(ops));
+}
+
+/** A framed `WatchRequest { create_request { key, range_end } }` for every key under `prefix`. */
+export function encodeWatchPrefix(prefix: Uint8Array): Buffer {
+  const create = Buffer.concat([bytesField(1, prefix), bytesField(2, prefixEnd(prefix))]);
+  return grpcFrame(bytesField(1, create));
+}
+
+/** A framed empty `StatusRequest` (Maintenance/Status). */
+export function encodeStatus(): Buffer {
+  return grpcFrame(Buffer.alloc(0));
+}
+
+/** etcd's range end for a prefix: the shortest key greater than every key with the prefix. */
+function prefixEnd(prefix: Uint8Array): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    const byte = end[i] ?? 0;
+    if (byte < 0xff) {
+      end[i] = byte + 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]); // every byte 0xff: etcd's "to the end of the keyspace"
+}

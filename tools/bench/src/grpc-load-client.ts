@@ -1,4 +1,13 @@
-import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
+import {
+  connect,
+  constants,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+} from 'node:http2';
+
+/** gRPC's DEADLINE_EXCEEDED, given to a call that outlives its `timeoutMs`. */
+const deadlineExceeded = 4;
 
 /** A gRPC call failed: the server's status code and message (`grpc-status`, `grpc-message`). */
 export class GrpcCallError extends Error {
@@ -28,17 +37,23 @@ export class GrpcLoadClient {
     });
   }
 
-  /** Calls `path` (e.g. `/etcdserverpb.KV/Put`) with a framed request; resolves with the response bytes. */
-  call(path: string, frame: Buffer): Promise<Buffer> {
-    const session = this.#sessions[this.#next++ % this.#sessions.length];
-    if (session === undefined) return Promise.reject(new Error('no session'));
+  /**
+   * Calls `path` (e.g. `/etcdserverpb.KV/Put`) with a framed request; resolves with the response
+   * bytes. With `timeoutMs`, the deadline is sent to the server (`grpc-timeout`) and enforced
+   * here too: the stream is cancelled and the call rejects with status 4 (DEADLINE_EXCEEDED).
+   */
+  call(path: string, frame: Buffer, timeoutMs?: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const stream = session.request({
-        [constants.HTTP2_HEADER_METHOD]: 'POST',
-        [constants.HTTP2_HEADER_PATH]: path,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-      });
+      const stream = this.#request(path, timeoutMs);
+      if (timeoutMs !== undefined) {
+        const timer = setTimeout(() => {
+          stream.close(constants.NGHTTP2_CANCEL);
+          reject(new GrpcCallError(deadlineExceeded, `no answer within ${timeoutMs} ms`));
+        }, timeoutMs);
+        stream.once('close', () => {
+          clearTimeout(timer);
+        });
+      }
       const chunks: Buffer[] = [];
       let status: number | undefined;
       let message = '';
@@ -57,7 +72,33 @@ export class GrpcLoadClient {
         if (status === 0) resolve(Buffer.concat(chunks));
         else reject(new GrpcCallError(status ?? -1, message || 'no grpc-status'));
       });
+      // A stream reset or a lost connection may close without 'end'; after 'end' this is a no-op.
+      stream.once('close', () => {
+        reject(new GrpcCallError(status ?? -1, 'the stream closed before its answer'));
+      });
       stream.end(frame);
+    });
+  }
+
+  /**
+   * Opens a streaming call (e.g. `/etcdserverpb.Watch/Watch`) and sends `frame` without ending
+   * the request; the caller reads the stream's data (see `GrpcMessageReader`) and closes it.
+   */
+  openStream(path: string, frame: Buffer): ClientHttp2Stream {
+    const stream = this.#request(path);
+    stream.write(frame);
+    return stream;
+  }
+
+  #request(path: string, timeoutMs?: number): ClientHttp2Stream {
+    const session = this.#sessions[this.#next++ % this.#sessions.length];
+    if (session === undefined) throw new Error('GrpcLoadClient has no session');
+    return session.request({
+      [constants.HTTP2_HEADER_METHOD]: 'POST',
+      [constants.HTTP2_HEADER_PATH]: path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      ...(timeoutMs === undefined ? {} : { 'grpc-timeout': `${Math.ceil(timeoutMs)}m` }),
     });
   }
 
