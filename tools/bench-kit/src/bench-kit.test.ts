@@ -31,9 +31,9 @@ describe('toFigureLine', () => {
 
   it('inverts the ratio when lower is better, so above 1 still means better', () => {
     const latency = { bench: 'x', metric: 'p99', unit: 'us', baseline: 'etcd' } as const;
-    expect(toFigureLine({ ...latency, value: 500, baselineValue: 1000, better: 'lower' }).ratio).toBe(
-      2,
-    );
+    expect(
+      toFigureLine({ ...latency, value: 500, baselineValue: 1000, better: 'lower' }).ratio,
+    ).toBe(2);
     expect(toFigureLine({ ...latency, value: 0, baselineValue: 3, better: 'lower' }).ratio).toBe(0);
   });
 });
