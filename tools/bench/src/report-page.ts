@@ -74,32 +74,53 @@ export function throughputChart(lines: readonly FigureLine[]): Chart {
 
 const num = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : String(n));
 
+/**
+ * A Markdown table padded the way Prettier pads one, so a formatted page stays as generated:
+ * every cell as wide as its column, right-aligned columns padded on the left.
+ */
+function markdownTable(
+  header: readonly string[],
+  right: readonly boolean[],
+  rows: string[][],
+): string[] {
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(3, ...all.map((r) => (r[c] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    `| ${widths.map((w, c) => (right[c] === true ? (cells[c] ?? '').padStart(w) : (cells[c] ?? '').padEnd(w))).join(' | ')} |`;
+  const rule = `| ${widths.map((w, c) => (right[c] === true ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
+  return [line(header), rule, ...rows.map(line)];
+}
+
 function resultsTable(lines: readonly FigureLine[]): string[] {
   const rows = lines
     .filter((l) => l.bench === benchName.result)
-    .map((l) => {
-      const ratio = l.ratio === 0 ? '—' : `${l.ratio.toFixed(2)}×`;
-      return `| ${l.metric} | ${l.unit} | ${num(l.baselineValue)} | ${num(l.value)} | ${ratio} |`;
-    });
-  return [
-    '| figure | unit | etcd | keel | keel vs etcd |',
-    '| --- | --- | ---: | ---: | ---: |',
-    ...rows,
-  ];
+    .map((l) => [
+      l.metric,
+      l.unit,
+      num(l.baselineValue),
+      num(l.value),
+      l.ratio === 0 ? '—' : `${l.ratio.toFixed(2)}×`,
+    ]);
+  return markdownTable(
+    ['figure', 'unit', 'etcd', 'keel', 'keel vs etcd'],
+    [false, false, true, true, true],
+    rows,
+  );
 }
 
 function generatorTable(lines: readonly FigureLine[]): string[] {
   const rows = lines
     .filter((l) => l.bench === benchName.generator)
-    .map(
-      (l) =>
-        `| ${l.metric.replace(/^generator /, '')} | ${l.value.toFixed(2)} | ${(l.ratio * 100).toFixed(0)}% |`,
-    );
-  return [
-    '| load | generator CPU (cores) | share of the machine |',
-    '| --- | ---: | ---: |',
-    ...rows,
-  ];
+    .map((l) => [
+      l.metric.replace(/^generator /, ''),
+      l.value.toFixed(2),
+      `${(l.ratio * 100).toFixed(0)}%`,
+    ]);
+  return markdownTable(
+    ['load', 'generator CPU (cores)', 'share of the machine'],
+    [false, true, true],
+    rows,
+  );
 }
 
 function methodText(plan: RunPlan, keel: string): string[] {
