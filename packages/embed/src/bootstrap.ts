@@ -1,13 +1,15 @@
 // Opening a member's storage: its identity (cluster.json), the Raft log and the kv store. A new
-// data directory is bootstrapped from the config (initialCluster, token); an existing one
-// restarts from disk and ignores those settings, as etcd does.
+// data directory is bootstrapped from the config (initialCluster, token) for a new cluster, or
+// from a running cluster's member list when joining one (join.ts); an existing one restarts from
+// disk and ignores those settings, as etcd does.
 import { join } from 'node:path';
 import { MvccStore } from '@keel/kv-mvcc';
-import type { ConfState } from '@keel/raft-core';
+import type { SnapshotMetadata } from '@keel/raft-core';
 import { RaftLog } from '@keel/raft-wal';
 import { readClusterFile, writeClusterFile, type ClusterFile } from './cluster-file.js';
 import type { ResolvedConfig } from './config.js';
 import { EmbedError } from './errors.js';
+import { joinCluster } from './join.js';
 import { deriveClusterId, deriveMemberId } from './member-id.js';
 import { finishSnapshotInstall } from './snapshot-files.js';
 
@@ -26,17 +28,8 @@ export interface MemberStorage {
   readonly bootstrapped: boolean;
 }
 
-/** The identity a new member derives from its config, as etcd does (no talking needed). */
+/** The identity a founding member derives from its config, as etcd does (no talking needed). */
 export function identityFromConfig(config: ResolvedConfig): ClusterFile {
-  if (config.clusterState === 'existing') {
-    // Joining a running cluster needs the membership-change path, which is not built yet.
-    throw new EmbedError({
-      code: 'INVALID_CONFIG',
-      message:
-        'invalid config clusterState: "existing" with an empty data directory (joining a running cluster) is not supported yet',
-      field: 'clusterState',
-    });
-  }
   const members = [...config.initialCluster].map(([name, peerUrls]) => ({
     id: deriveMemberId(peerUrls, config.initialClusterToken),
     name,
@@ -55,26 +48,36 @@ export function identityFromConfig(config: ResolvedConfig): ClusterFile {
     memberId: self.id,
     clusterId: deriveClusterId(members.map((m) => m.id)),
     members,
+    base: members,
   };
 }
 
 /**
- * Gives a fresh Raft log its starting point: a snapshot at index 1, term 1 holding the initial
- * voters (and an empty store), committed. Every founding member writes the same one, so they
- * agree on the configuration without a bootstrap entry (etcd appends conf change entries
- * instead; the effect on elections is the same).
+ * The starting point of a cluster's log: index 1, term 1, the founders as voters. Every founding
+ * member writes the same one, so they agree on the configuration without a bootstrap entry
+ * (etcd appends conf change entries instead; the effect on elections is the same); a member that
+ * joins later writes the same one too (the founders are its `base`) and replays the log after it.
  */
-export async function bootstrapLog(log: RaftLog, identity: ClusterFile): Promise<void> {
-  const confState: ConfState = {
-    voters: identity.members.map((m) => m.id),
-    learners: [],
-    votersOutgoing: [],
-    learnersNext: [],
-    autoLeave: false,
+function bootstrapBase(identity: ClusterFile): SnapshotMetadata {
+  return {
+    index: 1,
+    term: 1,
+    confState: {
+      voters: (identity.base ?? identity.members).map((m) => m.id),
+      learners: [],
+      votersOutgoing: [],
+      learnersNext: [],
+      autoLeave: false,
+    },
   };
+}
+
+/** Gives a fresh Raft log its starting point (`bootstrapBase`, with an empty store), committed. */
+export async function bootstrapLog(log: RaftLog, identity: ClusterFile): Promise<void> {
+  const base = bootstrapBase(identity);
   await log.save({
-    snapshot: { data: new Uint8Array(0), metadata: { index: 1, term: 1, confState } },
-    hardState: { term: 1, vote: 0, commit: 1 },
+    snapshot: { data: new Uint8Array(0), metadata: base },
+    hardState: { term: base.term, vote: 0, commit: base.index },
   });
 }
 
@@ -84,7 +87,15 @@ export async function openMemberStorage(
   unsafe: UnsafeOptions,
 ): Promise<MemberStorage> {
   const existing = readClusterFile(config.dataDir);
-  const identity = existing ?? identityFromConfig(config);
+  if (existing?.removed?.includes(existing.memberId) === true) {
+    throw new EmbedError({
+      code: 'MEMBER_REMOVED',
+      message: 'the member has been permanently removed from the cluster; start a new member with an empty data directory',
+    });
+  }
+  const identity =
+    existing ??
+    (config.clusterState === 'existing' ? await joinCluster(config) : identityFromConfig(config));
   // The identity is written before the log: a crash in between leaves an empty log that the
   // next start bootstraps again, never a log without an identity.
   if (existing === undefined) writeClusterFile(config.dataDir, identity);

@@ -89,20 +89,28 @@ function positiveInt(field: string, value: number): number {
   return value;
 }
 
+/** What is wrong with `raw` as a member URL (`http(s)://host:port`), or undefined if nothing. */
+export function urlProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return `"${raw}" is not a URL`;
+  }
+  if (!['http:', 'https:'].includes(url.protocol)) {
+    return `"${raw}": URL scheme must be http or https`;
+  }
+  if (url.port === '') return `"${raw}" must be "host:port"`;
+  if (url.pathname !== '/' || url.search !== '') return `"${raw}" must have no path`;
+  return undefined;
+}
+
 function checkUrls(field: string, urls: readonly string[], bind: boolean): readonly string[] {
   if (urls.length === 0) invalid(field, 'needs at least one URL');
   for (const raw of urls) {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      invalid(field, `"${raw}" is not a URL`);
-    }
-    if (!['http:', 'https:'].includes(url.protocol)) {
-      invalid(field, `"${raw}": URL scheme must be http or https`);
-    }
-    if (url.port === '') invalid(field, `"${raw}" must be "host:port"`);
-    if (url.pathname !== '/' || url.search !== '') invalid(field, `"${raw}" must have no path`);
+    const problem = urlProblem(raw);
+    if (problem !== undefined) invalid(field, problem);
+    const url = new URL(raw);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (bind && host !== 'localhost' && !/^[\d.]+$|:/.test(host)) {
       invalid(field, `expected IP in URL for binding (${raw})`);

@@ -12,11 +12,13 @@ import type { ApplyRequest, ApplyResult, MvccStore, ApplyEntry } from '@keel/kv-
 import {
   decodeConfChange,
   isRaftError,
+  type ConfChange,
   type Entry,
   type Message,
   type RawNode,
   type Ready,
   type Snapshot,
+  type Status,
 } from '@keel/raft-core';
 import type { RaftLog } from '@keel/raft-wal';
 import { assert } from './assert.js';
@@ -34,8 +36,15 @@ import {
   readRetryTicks,
 } from './limits.js';
 import type { ServerMetrics } from './metrics.js';
+import type { Membership, MemberRequest } from './membership.js';
 import { PendingRequests } from './pending-requests.js';
-import { decodeRequest, encodeRequest, RequestIds } from './request-codec.js';
+import {
+  decodeConfContext,
+  decodeRequest,
+  encodeRequest,
+  isMemberRequest,
+  RequestIds,
+} from './request-codec.js';
 import { hasSnapshotFile, installSnapshotFile } from './snapshot-files.js';
 
 /** What the loop's inbox carries. */
@@ -43,6 +52,7 @@ export type DriverEvent =
   | { readonly kind: 'tick' }
   | { readonly kind: 'message'; readonly message: Message }
   | { readonly kind: 'propose'; readonly id: string; readonly data: Uint8Array }
+  | { readonly kind: 'propose-conf'; readonly id: string; readonly cc: ConfChange }
   | { readonly kind: 'read'; readonly id: string }
   | { readonly kind: 'unreachable'; readonly peer: number }
   | { readonly kind: 'snapshot-status'; readonly peer: number; readonly ok: boolean }
@@ -62,6 +72,8 @@ export interface DriverParts {
   readonly sink: MessageSink;
   readonly clock: Clock;
   readonly leadership: Leadership;
+  /** The replicated member table; membership entries are applied to it. */
+  readonly membership: Membership;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
   /** Every request's time limit (etcd: 5 s + 2 x electionMs). */
@@ -91,6 +103,8 @@ export class Driver {
   readonly #ids: RequestIds;
   readonly #proposals: PendingRequests<ApplyResult>;
   readonly #reads: PendingRequests<undefined>;
+  /** Membership changes (conf changes and member requests) waiting to be applied. */
+  readonly #memberChanges: PendingRequests<undefined>;
   #readBatch: string[] = [];
   readonly #readRounds = new Map<string, ReadRound>();
   /** Answered rounds waiting for apply, in increasing read index. */
@@ -110,6 +124,7 @@ export class Driver {
     const opts = { clock: parts.clock, countMax: pendingRequestsMax };
     this.#proposals = new PendingRequests<ApplyResult>(opts);
     this.#reads = new PendingRequests<undefined>(opts);
+    this.#memberChanges = new PendingRequests<undefined>(opts);
     this.#applied = parts.appliedIndex;
     const hs = parts.node.status().hardState;
     this.#committed = hs.commit;
@@ -129,6 +144,11 @@ export class Driver {
   /** The latest Raft term this member has seen. */
   get term(): number {
     return this.#term;
+  }
+
+  /** Raft's view now (progress of every member when leading); read between turns. */
+  status(): Status {
+    return this.#p.node.status();
   }
 
   /** The error that stopped the loop, if one did. */
@@ -173,6 +193,33 @@ export class Driver {
   }
 
   /**
+   * Proposes a member request (new peer URLs, published attributes) as a normal entry; resolves
+   * once it is applied here. @throws EmbedError NOT_LEADER, TIMEOUT, STOPPED, OVERLOADED
+   */
+  proposeMember(request: MemberRequest): Promise<undefined> {
+    const id = this.#ids.next();
+    return this.#enqueue(this.#memberChanges, {
+      kind: 'propose',
+      id,
+      data: encodeRequest({ id, request }),
+    });
+  }
+
+  /**
+   * Proposes a conf change whose context is made by `context(id)` from the request ID; resolves
+   * once it is applied here. @throws EmbedError NOT_LEADER, TIMEOUT, STOPPED, OVERLOADED (another
+   * conf change is pending on this leader)
+   */
+  proposeConfChange(
+    changes: ConfChange['changes'],
+    context: (id: string) => Uint8Array,
+  ): Promise<undefined> {
+    const id = this.#ids.next();
+    const cc: ConfChange = { transition: 'auto', changes, context: context(id) };
+    return this.#enqueue(this.#memberChanges, { kind: 'propose-conf', id, cc });
+  }
+
+  /**
    * Resolves once this member's state includes every write acknowledged before the call
    * (ReadIndex, batched with concurrent reads).
    * @throws EmbedError TIMEOUT (no leader confirmed the read in time), STOPPED, OVERLOADED.
@@ -204,14 +251,14 @@ export class Driver {
    * resolves once another leader is known or `waitMs` passed; true when leadership moved.
    * A member that does not lead, or leads alone, resolves false at once.
    */
-  transferLeadership(waitMs: number): Promise<boolean> {
+  transferLeadership(waitMs: number, to = 0): Promise<boolean> {
     const p = this.#p;
     if (!p.leadership.isLeader() || this.inbox.closed) return Promise.resolve(false);
-    let best = 0;
+    let best = to;
     let bestMatch = -1;
     const voters = new Set(p.node.status().config.voters);
     for (const [id, pr] of p.node.status().progress) {
-      if (id === p.memberId || !voters.has(id) || pr.match <= bestMatch) continue;
+      if (to !== 0 || id === p.memberId || !voters.has(id) || pr.match <= bestMatch) continue;
       best = id;
       bestMatch = pr.match;
     }
@@ -223,7 +270,7 @@ export class Driver {
         resolve(moved);
       };
       const off = p.leadership.onChange((c) => {
-        if (c.leaderId !== 0 && c.leaderId !== p.memberId) finish(true);
+        if (c.leaderId !== 0 && c.leaderId !== p.memberId) finish(to === 0 || c.leaderId === to);
       });
       const cancel = p.clock.after(waitMs, () => {
         finish(false);
@@ -242,6 +289,7 @@ export class Driver {
   #rejectAll(e: unknown): void {
     this.#proposals.rejectAll(e);
     this.#reads.rejectAll(e);
+    this.#memberChanges.rejectAll(e);
   }
 
   async #run(): Promise<void> {
@@ -267,6 +315,9 @@ export class Driver {
           break;
         case 'propose':
           this.#propose(e.id, e.data);
+          break;
+        case 'propose-conf':
+          this.#proposeConf(e.id, e.cc);
           break;
         case 'read':
           this.#readBatch.push(e.id);
@@ -311,10 +362,31 @@ export class Driver {
     } catch (e) {
       if (!isRaftError(e, 'PROPOSAL_DROPPED')) throw e;
       this.#p.metrics.proposalsFailed.inc();
-      this.#proposals.reject(
-        id,
-        new EmbedError({ code: 'NOT_LEADER', message: 'no leader to take the proposal', cause: e }),
-      );
+      const error = new EmbedError({
+        code: 'NOT_LEADER',
+        message: 'no leader to take the proposal',
+        cause: e,
+      });
+      if (!this.#proposals.reject(id, error)) this.#memberChanges.reject(id, error);
+    }
+  }
+
+  #proposeConf(id: string, cc: ConfChange): void {
+    try {
+      this.#p.node.proposeConfChange(cc);
+    } catch (e) {
+      if (!isRaftError(e, 'PROPOSAL_DROPPED')) throw e;
+      // Raft drops a conf change when no leader is known, or, on the leader, while another one
+      // is not yet applied (one membership change at a time).
+      const error =
+        this.#lead === 0
+          ? new EmbedError({ code: 'NOT_LEADER', message: 'no leader to take the change', cause: e })
+          : new EmbedError({
+              code: 'OVERLOADED',
+              message: 'another membership change is in progress; retry once it is applied',
+              cause: e,
+            });
+      this.#memberChanges.reject(id, error);
     }
   }
 
@@ -349,11 +421,17 @@ export class Driver {
     // false): a restarted member learns the commit again, and what it had applied is durable in
     // the store. etcd writes it without fsync; we leave it for the next save, one fsync fewer
     // per commit on the leader.
-    if (rd.entries.length > 0 || rd.mustSync || rd.snapshot !== undefined) {
+    // A conf change about to be applied makes its commit durable first: a restart then replays
+    // it into Raft's configuration before any campaign (raft refuses to campaign with committed
+    // conf changes unapplied), so a member never counts votes with an older configuration than
+    // the membership it has applied.
+    const confApplied = rd.committedEntries.some((e) => e.type === 'EntryConfChange');
+    if (rd.entries.length > 0 || rd.mustSync || rd.snapshot !== undefined || confApplied) {
       const t0 = p.clock.nowMs();
+      const hardState = rd.hardState ?? (confApplied ? p.node.status().hardState : undefined);
       await p.log.save({
         entries: rd.entries,
-        ...(rd.hardState !== undefined ? { hardState: rd.hardState } : {}),
+        ...(hardState !== undefined ? { hardState } : {}),
         ...(rd.snapshot !== undefined ? { snapshot: rd.snapshot } : {}),
       });
       p.metrics.walFsyncSeconds.observe((p.clock.nowMs() - t0) / 1000);
@@ -412,12 +490,17 @@ export class Driver {
     const ids: string[] = [];
     for (const e of entries) {
       if (e.type === 'EntryConfChange') {
-        p.node.applyConfChange(decodeConfChange(e.data));
+        this.#applyConfChange(e);
         continue;
       }
       // An empty normal entry is a new leader's no-op: nothing to apply.
       if (e.data.byteLength === 0) continue;
       const r = decodeRequest(e.data);
+      if (isMemberRequest(r.request)) {
+        p.membership.applyRequest(e.index, r.request);
+        this.#memberChanges.resolve(r.id, undefined);
+        continue;
+      }
       batch.push({ index: e.index, request: r.request });
       ids.push(r.id);
     }
@@ -440,6 +523,20 @@ export class Driver {
     this.#committed = Math.max(this.#committed, this.#applied);
     p.metrics.proposalsApplied.set(this.#applied);
     p.metrics.proposalsCommitted.set(this.#committed);
+  }
+
+  /**
+   * Raft checked the change against its configuration when it was proposed (one pending at a
+   * time), so a committed one is applied to Raft and to the member table alike, on every member.
+   */
+  #applyConfChange(e: Entry): void {
+    const cc = decodeConfChange(e.data);
+    this.#p.node.applyConfChange(cc);
+    // Raft's own conf changes (leaving a joint configuration) carry no context.
+    if (cc.context.byteLength === 0) return;
+    const ctx = decodeConfContext(cc.context);
+    this.#p.membership.applyConfChange(e.index, cc, ctx.member);
+    this.#memberChanges.resolve(ctx.id, undefined);
   }
 
   /** Removes compacted revisions in the background, one bounded batch per event-loop turn. */

@@ -22,6 +22,31 @@ export const embedErrorCodes = {
   DATA_DIR_DAMAGED: { retryable: false },
   /** The operation is part of etcd's API but not built in Keel yet; the message names it. */
   UNSUPPORTED: { retryable: false },
+  /** The named member is not in the cluster (etcd: "member not found"). */
+  MEMBER_NOT_FOUND: { retryable: false },
+  /** Another member already has one of the peer URLs (etcd: "Peer URLs already exists"). */
+  PEER_URL_EXISTS: { retryable: false },
+  /** A peer URL is not `http(s)://host:port` (etcd: "given member URLs are invalid"). */
+  MEMBER_BAD_URLS: { retryable: false },
+  /** promoteMember named a voter (etcd: "can only promote a learner member"). */
+  MEMBER_NOT_LEARNER: { retryable: false },
+  /** The learner holds less than 90% of the leader's log; promote it once it caught up. */
+  LEARNER_NOT_READY: { retryable: true },
+  /** Adding the learner would exceed `maxLearners` (etcd: "too many learner members"). */
+  TOO_MANY_LEARNERS: { retryable: false },
+  /** The change would leave fewer started voters than a quorum (strict reconfig check). */
+  MEMBER_NOT_ENOUGH_STARTED: { retryable: true },
+  /**
+   * This member has not been connected to the members the change needs for 5 s (strict
+   * reconfig check, etcd's "unhealthy cluster"); retry once they are connected.
+   */
+  UNHEALTHY: { retryable: true },
+  /** The call must run on the leader (promoteMember, moveLeader) and this member does not lead. */
+  LEADER_REQUIRED: { retryable: true },
+  /** moveLeader's target is not a voting member (etcd: "bad leader transferee"). */
+  BAD_LEADER_TRANSFEREE: { retryable: false },
+  /** This member was removed from the cluster and has stopped; it never starts again. */
+  MEMBER_REMOVED: { retryable: false },
 } as const;
 
 /** A stable code of `EmbedError`; codes are public API and never renamed. */

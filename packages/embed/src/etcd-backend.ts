@@ -1,6 +1,5 @@
 // etcd-grpc's EtcdBackend over a member: KV through Raft (linearizable ranges through ReadIndex),
-// watches on the local store, leases, and the parts of Cluster and Maintenance that exist.
-// Membership changes, moveLeader and defragment are not built yet and answer UNSUPPORTED.
+// watches on the local store, leases, membership (server.cluster) and Maintenance.
 import type {
   BackendSnapshot,
   EtcdBackend,
@@ -17,8 +16,7 @@ import type {
   WatchHandle,
   WatchResponse,
 } from '@keel/kv-mvcc';
-import type { ClusterMember } from './cluster-file.js';
-import { EmbedError } from './errors.js';
+import type { ClusterApi } from './cluster-api.js';
 import { proposeRequest, type KvApi } from './kv-api.js';
 import type { LeaseApi } from './lease-api.js';
 
@@ -27,9 +25,9 @@ export interface BackendHost {
   readonly memberId: number;
   readonly kv: KvApi;
   readonly lease: LeaseApi;
+  readonly cluster: ClusterApi;
   readonly store: MvccStore;
-  readonly members: readonly ClusterMember[];
-  readonly clientUrls: readonly string[];
+  readonly isLearner: boolean;
   readonly leaderId: number;
   readonly term: number;
   readonly appliedIndex: number;
@@ -42,25 +40,10 @@ export interface BackendHost {
   watch(req: WatchCreateRequest, onResponse: (r: WatchResponse) => void): WatchHandle;
 }
 
-function unsupported(what: string): EmbedError {
-  return new EmbedError({ code: 'UNSUPPORTED', message: `${what} is not supported yet` });
-}
-
 const strip = <T extends object>(r: T & { header?: unknown }): T => {
   const { header: _header, ...rest } = r;
   return rest as T;
 };
-
-function memberInfos(host: BackendHost): MemberInfo[] {
-  return host.members.map((m) => ({
-    id: m.id,
-    name: m.name,
-    peerUrls: m.peerUrls,
-    // Only this member's own client URLs are known here until members publish theirs.
-    clientUrls: m.id === host.memberId ? host.clientUrls : [],
-    isLearner: false,
-  }));
-}
 
 /** Builds the backend; `getHost` is called per request (the server exists by then). */
 export function createEtcdBackend(getHost: () => BackendHost): EtcdBackend {
@@ -92,14 +75,15 @@ export function createEtcdBackend(getHost: () => BackendHost): EtcdBackend {
     leaseKeepAlive: async (req) => strip(await host().lease.keepAlive(req.ID)),
     leaseTimeToLive: async (req) => strip(await host().lease.timeToLive(req)),
     leaseLeases: async () => strip(await host().lease.leases()),
-    memberList: async (req) => {
-      if (req.linearizable) await host().readBarrier();
-      return memberInfos(host());
+    memberList: async (req): Promise<readonly MemberInfo[]> =>
+      (await host().cluster.memberList({ linearizable: req.linearizable })).members,
+    memberAdd: async (req) => {
+      const res = await host().cluster.addMember(req.peerUrls, { isLearner: req.isLearner });
+      return { member: res.member, members: res.members };
     },
-    memberAdd: () => Promise.reject(unsupported('adding a member')),
-    memberRemove: () => Promise.reject(unsupported('removing a member')),
-    memberUpdate: () => Promise.reject(unsupported('updating a member')),
-    memberPromote: () => Promise.reject(unsupported('promoting a member')),
+    memberRemove: async (id) => (await host().cluster.removeMember(id)).members,
+    memberUpdate: async (req) => (await host().cluster.updateMember(req.id, req.peerUrls)).members,
+    memberPromote: async (id) => (await host().cluster.promoteMember(id)).members,
     status: () => Promise.resolve(memberStatus(host())),
     hashKv: (req) => Promise.resolve(host().store.hashKV(req)),
     hash: () => Promise.resolve({ hash: host().store.hashKV({}).hash }),
@@ -109,7 +93,9 @@ export function createEtcdBackend(getHost: () => BackendHost): EtcdBackend {
     },
     defragment: () => Promise.resolve(),
     snapshot: () => Promise.resolve(storeSnapshot(host().store)),
-    moveLeader: () => Promise.reject(unsupported('moving the leader')),
+    moveLeader: async (targetId) => {
+      await host().cluster.moveLeader(targetId);
+    },
   };
 }
 
@@ -125,7 +111,7 @@ function memberStatus(host: BackendHost): MemberStatus {
     raftTerm: host.term,
     raftAppliedIndex: host.appliedIndex,
     errors: store.alarms().map((a) => `memberID:${a.memberID} alarm:${a.alarm} `),
-    isLearner: false,
+    isLearner: host.isLearner,
   };
 }
 

@@ -32,6 +32,7 @@ export type { RestoreMemberOptions, RestoredMember } from './restore-member.js';
 export type { CloseOptions, StartOptions } from './server.js';
 export type { KvApi, ResponseHeader, WithHeader } from './kv-api.js';
 export type { LeaseApi } from './lease-api.js';
+export type { ClusterApi, Member } from './cluster-api.js';
 export type { ClusterMember } from './cluster-file.js';
 export { systemClock } from './clock.js';
 export type { Cancel, Clock } from './clock.js';
@@ -43,4 +44,8 @@ export {
   readRetryTicks,
   requestTimeoutBaseMs,
   requestTimeoutMs,
+  joinFetchTimeoutMs,
+  learnerReadyShare,
+  publishRetryMs,
+  reconfigHealthMs,
 } from './limits.js';

@@ -38,3 +38,14 @@ export const snapshotFileChunkBytes = 1024 * 1024;
 /** Snapshots this member streams to lagging members at once; more are reported failed to Raft,
  * which asks again later. */
 export const snapshotsSendingMax = 4;
+/** How long a joining member waits for one peer's member list (`GET /members`). */
+export const joinFetchTimeoutMs = 5000;
+/**
+ * How long members must have been connected for a membership change to count them (etcd's
+ * HealthInterval, under the strict reconfig check).
+ */
+export const reconfigHealthMs = 5000;
+/** The share of the leader's log a learner must hold before it may be promoted (etcd's 90%). */
+export const learnerReadyShare = 0.9;
+/** Time between a member's attempts to publish its name and client URLs until one applies. */
+export const publishRetryMs = 1000;

@@ -1,27 +1,24 @@
 // The peer side of a member: a raft-transport-ws transport on the first listenPeerUrl, dialling
-// every other member at its peer URL. A member alone in its cluster starts none. An https peer
-// URL means wss:// with peerTls: the member's certificate serves both ends, peers are verified
-// against peerTls.trustedCaFile, and peerTls.clientCertAuth makes it mutual TLS.
+// every other member at its peer URL. A member alone in its cluster starts none until a member
+// is added. An https peer URL means wss:// with peerTls: the member's certificate serves both
+// ends, peers are verified against peerTls.trustedCaFile, and peerTls.clientCertAuth makes it
+// mutual TLS.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Message } from '@keel/raft-core';
 import {
   createTransport,
+  isTransportError,
   type IncomingSnapshot,
   type TlsFiles,
   type Transport,
+  type TransportLogger,
 } from '@keel/raft-transport-ws';
-import type { ClusterFile } from './cluster-file.js';
 import type { Logger, ResolvedConfig } from './config.js';
 import type { DriverEvent } from './driver.js';
 import { isEmbedError } from './errors.js';
 import type { Inbox } from './inbox.js';
 import { formatMemberId } from './member-id.js';
-
-/** A started transport (or none) and the bound peer URLs. */
-export interface PeerTransport {
-  readonly transport: Transport | undefined;
-  readonly urls: readonly string[];
-  /** Routes what arrives into the driver's inbox; call once the driver exists. */
-  connect(inbox: Inbox<DriverEvent>): void;
-}
+import type { Membership } from './membership.js';
 
 /** etcd's peer URLs are http(s); the transport speaks ws(s) on the same host and port. */
 export function toWsUrl(url: string): string {
@@ -54,51 +51,140 @@ function offer(inbox: Inbox<DriverEvent> | undefined, event: DriverEvent): void 
   }
 }
 
-/** Starts the transport when the cluster has other members. */
-export async function startPeerTransport(opts: {
-  config: ResolvedConfig;
-  identity: ClusterFile;
-  logger: Logger;
+/** What the peer side needs to start. */
+export interface PeerOptions {
+  readonly config: ResolvedConfig;
+  readonly membership: Membership;
+  readonly logger: Logger;
+  /** Answers plain HTTP requests on the peer listener (the member list for joining members). */
+  readonly onHttpRequest: (req: IncomingMessage, res: ServerResponse) => void;
   /** Stores a snapshot arriving from the leader (snapshot-receiver.ts). */
-  onSnapshot: (incoming: IncomingSnapshot) => Promise<void>;
+  readonly onSnapshot: (incoming: IncomingSnapshot) => Promise<void>;
   /** Whether the peer listener is https and its TLS files loaded (see `loadMemberTls`). */
-  peerTls: boolean;
-}): Promise<PeerTransport> {
-  const { config, identity } = opts;
-  const others = identity.members.filter((m) => m.id !== identity.memberId);
-  let inbox: Inbox<DriverEvent> | undefined;
-  const connect = (i: Inbox<DriverEvent>): void => {
-    inbox = i;
+  readonly peerTls: boolean;
+}
+
+/**
+ * The member's peer transport. It is started when the cluster has another member: at once for
+ * a member of several, or when a lone member's first peer is added. Peers follow membership.
+ */
+export class PeerTransport {
+  #transport: Transport | undefined;
+  #started: Promise<void> | undefined;
+  #urls: readonly string[] = [];
+  #inbox: Inbox<DriverEvent> | undefined;
+  #closed = false;
+  readonly #o: PeerOptions;
+
+  constructor(options: PeerOptions) {
+    this.#o = options;
+  }
+
+  /** The transport, once started. */
+  get transport(): Transport | undefined {
+    return this.#transport;
+  }
+
+  /** The bound peer URL, once started. */
+  get urls(): readonly string[] {
+    return this.#urls;
+  }
+
+  /** Routes what arrives into the driver's inbox; call once the driver exists. */
+  connect(inbox: Inbox<DriverEvent>): void {
+    this.#inbox = inbox;
+  }
+
+  /** Starts the transport when there is another member; resolves once it listens. */
+  start(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const m = this.#o.membership;
+    if (m.list().every((x) => x.id === m.memberId)) return Promise.resolve();
+    this.#started ??= this.#listen();
+    return this.#started;
+  }
+
+  async #listen(): Promise<void> {
+    const { config, membership, logger } = this.#o;
+    const tls = transportTls(config, this.#o.peerTls);
+    const transport = createTransport({
+      ...(tls === undefined ? {} : { tls }),
+      memberId: membership.memberId,
+      clusterId: formatMemberId(membership.clusterId),
+      clusterToken: config.initialClusterToken,
+      listen: hostAndPort(config.listenPeerUrls[0] ?? ''),
+      peers: new Map(
+        membership
+          .list()
+          .filter((m) => m.id !== membership.memberId)
+          .map((m) => [m.id, toWsUrl(m.peerUrls[0] ?? '')]),
+      ),
+      onMessage: (message) => {
+        offer(this.#inbox, { kind: 'message', message });
+      },
+      onUnreachable: (peer) => {
+        offer(this.#inbox, { kind: 'unreachable', peer });
+      },
+      onHttpRequest: this.#o.onHttpRequest,
+      onSnapshot: this.#o.onSnapshot,
+      logger: transportLogger(logger),
+    });
+    this.#transport = transport;
+    const { url } = await transport.start();
+    this.#urls = [url.replace(/^ws(s?):/, 'http$1:')];
+  }
+
+  /** Queues messages for their peers (none before the transport starts: a lone member). */
+  send(messages: readonly Message[]): void {
+    this.#transport?.send(messages);
+  }
+
+  /** Dials member `id` at `peerUrl` (a new member or new URLs), starting the transport first. */
+  setPeer(id: number, peerUrl: string): void {
+    if (this.#closed || id === this.#o.membership.memberId) return;
+    if (this.#transport !== undefined) {
+      this.#transport.addPeer(id, toWsUrl(peerUrl));
+      return;
+    }
+    // The membership already lists the peer, so the transport starts with it.
+    this.start().catch((e: unknown) => {
+      this.#o.logger.error({ err: String(e) }, 'could not start the peer listener');
+    });
+  }
+
+  /** Stops talking to member `id` (removed from the cluster). */
+  removePeer(id: number): void {
+    if (this.#transport === undefined || this.#closed) return;
+    try {
+      this.#transport.removePeer(id);
+    } catch (e) {
+      if (!isTransportError(e, 'PEER_UNKNOWN')) throw e;
+    }
+  }
+
+  /** Milliseconds member `id` has been continuously connected; 0 when it is not. */
+  connectedForMs(id: number): number {
+    return this.#transport?.connectedForMs(id) ?? 0;
+  }
+
+  /** Closes the transport (idempotent). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#started?.catch(() => undefined);
+    await this.#transport?.close();
+  }
+}
+
+function transportLogger(logger: Logger): TransportLogger {
+  return {
+    info: (message, fields) => {
+      logger.info(fields, message);
+    },
+    warn: (message, fields) => {
+      logger.warn(fields, message);
+    },
+    debug: (message, fields) => {
+      logger.debug(fields, message);
+    },
   };
-  if (others.length === 0) return { transport: undefined, urls: [], connect };
-  const listenUrl = config.listenPeerUrls[0] ?? '';
-  const tls = transportTls(config, opts.peerTls);
-  const transport = createTransport({
-    ...(tls === undefined ? {} : { tls }),
-    memberId: identity.memberId,
-    clusterId: formatMemberId(identity.clusterId),
-    clusterToken: config.initialClusterToken,
-    listen: hostAndPort(listenUrl),
-    peers: new Map(others.map((m) => [m.id, toWsUrl(m.peerUrls[0] ?? '')])),
-    onMessage: (message) => {
-      offer(inbox, { kind: 'message', message });
-    },
-    onUnreachable: (peer) => {
-      offer(inbox, { kind: 'unreachable', peer });
-    },
-    onSnapshot: opts.onSnapshot,
-    logger: {
-      info: (message, fields) => {
-        opts.logger.info(fields, message);
-      },
-      warn: (message, fields) => {
-        opts.logger.warn(fields, message);
-      },
-      debug: (message, fields) => {
-        opts.logger.debug(fields, message);
-      },
-    },
-  });
-  const { url } = await transport.start();
-  return { transport, urls: [url.replace(/^ws(s?):/, 'http$1:')], connect };
 }

@@ -3,14 +3,18 @@
 import type { ApplyRequest, ApplyResult, MvccStore } from '@keel/kv-mvcc';
 import { RawNode } from '@keel/raft-core';
 import type { RaftLog } from '@keel/raft-wal';
-import type { LinkFaults, Transport } from '@keel/raft-transport-ws';
+import type { LinkFaults } from '@keel/raft-transport-ws';
 import { assert } from './assert.js';
 import { openMemberStorage, type UnsafeOptions } from './bootstrap.js';
 import { systemClock, type Cancel, type Clock } from './clock.js';
-import type { ClusterFile } from './cluster-file.js';
+import type { ClusterMember } from './cluster-file.js';
+import { createClusterApi, type ClusterApi } from './cluster-api.js';
 import { resolveConfig, type Logger, type ResolvedConfig, type ServerConfig } from './config.js';
 import { Driver, type DriverParts } from './driver.js';
 import { EmbedError } from './errors.js';
+import { membersHandler } from './join.js';
+import { Membership } from './membership.js';
+import { Publisher } from './publisher.js';
 import type { WatchCreateRequest, WatchHandle, WatchResponse } from '@keel/kv-mvcc';
 import { createKvApi, type KvApi, type KvHost, type ResponseHeader } from './kv-api.js';
 import { createLeaseApi, type LeaseApi } from './lease-api.js';
@@ -22,7 +26,7 @@ import { startListeners, type Listeners } from './listeners.js';
 import { silentLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { createRandomSource } from './random-source.js';
-import { startPeerTransport, type PeerTransport } from './peers.js';
+import { PeerTransport } from './peers.js';
 import { LogSnapshotter } from './log-snapshotter.js';
 import { createSnapshotReceiver } from './snapshot-receiver.js';
 import { createMessageSink } from './snapshot-sender.js';
@@ -43,16 +47,17 @@ export interface CloseOptions {
 /** Everything a running member holds; released by `close()`. */
 interface Parts {
   readonly config: ResolvedConfig;
-  readonly identity: ClusterFile;
+  readonly membership: Membership;
   readonly log: RaftLog;
   readonly kv: MvccStore;
   readonly driver: Driver;
   readonly leadership: Leadership;
   readonly metrics: ServerMetrics;
-  readonly transport: Transport | undefined;
+  readonly peers: PeerTransport;
   readonly listeners: Listeners;
   readonly keeper: LeaseKeeper;
   readonly compactor: AutoCompactor;
+  readonly publisher: Publisher;
   readonly stopTicks: Cancel;
 }
 
@@ -68,17 +73,26 @@ export class Server {
   readonly kv: KvApi;
   /** etcd's Lease API in process: grant, revoke, keepAlive, timeToLive, leases. */
   readonly lease: LeaseApi;
+  /** etcd's Cluster API in process: members, add, promote, remove, update; moveLeader. */
+  readonly cluster: ClusterApi;
+  /** Resolves once the member has stopped: closed, removed from the cluster, or failed. */
+  readonly stopped: Promise<void>;
   /** Resolves once the member knows a leader and can serve; rejects STOPPED if closed first. */
   readonly ready: Promise<void>;
   readonly #parts: Parts;
   #closing: Promise<void> | undefined;
+  #stopReason: unknown;
   #rejectReady: (e: unknown) => void = () => undefined;
+  #resolveStopped: () => void = () => undefined;
 
   /** @internal Use `startServer`. */
   constructor(parts: Parts) {
     this.#parts = parts;
-    this.memberId = parts.identity.memberId;
-    this.clusterId = parts.identity.clusterId;
+    this.memberId = parts.membership.memberId;
+    this.clusterId = parts.membership.clusterId;
+    this.stopped = new Promise((resolve) => {
+      this.#resolveStopped = resolve;
+    });
     this.ready = new Promise<void>((resolve, reject) => {
       this.#rejectReady = reject;
       if (parts.leadership.leaderId !== 0) resolve();
@@ -102,6 +116,38 @@ export class Server {
     };
     this.kv = createKvApi(host);
     this.lease = createLeaseApi(host, parts.keeper);
+    this.cluster = createClusterApi({
+      membership: parts.membership,
+      driver: parts.driver,
+      strictReconfigCheck: parts.config.strictReconfigCheck,
+      maxLearners: parts.config.maxLearners,
+      clusterToken: parts.config.initialClusterToken,
+      requestTimeoutMs: requestTimeoutMs(parts.config.electionMs),
+      header: () => this.header(),
+      checkOpen: () => {
+        this.checkOpen();
+      },
+      isLeader: () => this.isLeader(),
+      connectedForMs: (id) => parts.peers.connectedForMs(id),
+      peersStarted: () => parts.peers.start(),
+    });
+  }
+
+  /**
+   * Why the member stopped by itself: `MEMBER_REMOVED` once removed from the cluster, or the
+   * fatal error; undefined while it runs or after a plain `close()`.
+   */
+  get stopReason(): unknown {
+    return this.#stopReason;
+  }
+
+  /** @internal Stops the member on its own (removal, fatal error), keeping the reason. */
+  stopOn(reason: unknown): void {
+    this.#stopReason ??= reason;
+    void this.close({ skipLeaderTransfer: true }).catch((e: unknown) => {
+      // Closing after a failure may fail again (e.g. the store already broke); it is logged.
+      this.#logger.warn({ err: String(e) }, 'closing after a stop failed');
+    });
   }
 
   /**
@@ -129,9 +175,9 @@ export class Server {
     return this.#parts.listeners.metricsUrls;
   }
 
-  /** The bound peer URL, or none for a member alone in its cluster. */
+  /** The bound peer URL, or none while the member is alone in its cluster. */
   get peerUrls(): readonly string[] {
-    return this.#parts.listeners.peerUrls;
+    return this.#parts.peers.urls;
   }
 
   /** The known leader's ID, 0 when none. */
@@ -154,9 +200,14 @@ export class Server {
     return this.#parts.config.quotaBackendBytes;
   }
 
-  /** The cluster's members as this member knows them. */
-  get members(): ClusterFile['members'] {
-    return this.#parts.identity.members;
+  /** The cluster's members as this member has applied them, by ascending ID. */
+  get members(): readonly ClusterMember[] {
+    return this.#parts.membership.list();
+  }
+
+  /** Whether this member is a learner (non-voting) now. */
+  get isLearner(): boolean {
+    return this.#parts.membership.get(this.memberId)?.isLearner === true;
   }
 
   /** The server's Prometheus metrics (also served on `listenMetricsUrls`). */
@@ -221,7 +272,7 @@ export class Server {
 
   /** @internal The peer transport's fault table (tests only); none for a lone member. */
   get peerFaults(): LinkFaults | undefined {
-    return this.#parts.transport?.faults;
+    return this.#parts.peers.transport?.faults;
   }
 
   /** @internal The member's store, for the gRPC backend's local reads. */
@@ -251,7 +302,9 @@ export class Server {
    * transport, the WAL and the store, in that order. Idempotent; safe before `ready`.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    this.#closing ??= this.#shutdown(options.skipLeaderTransfer === true);
+    this.#closing ??= this.#shutdown(options.skipLeaderTransfer === true).finally(() => {
+      this.#resolveStopped();
+    });
     return this.#closing;
   }
 
@@ -265,13 +318,14 @@ export class Server {
     if (moved)
       this.#logger.info({ leader: this.leaderId }, 'handed leadership over before closing');
     p.stopTicks();
+    p.publisher.close();
     this.#rejectReady(new EmbedError({ code: 'STOPPED', message: 'server closed before ready' }));
     await p.listeners.close();
     await p.keeper.close();
     await p.compactor.close();
     await p.driver.stop();
     p.leadership.close();
-    await p.transport?.close();
+    await p.peers.close();
     await p.log.close();
     await p.kv.close();
   }
@@ -287,6 +341,8 @@ function createNode(config: ResolvedConfig, log: RaftLog, memberId: number): Raw
     applied: log.snapshot().metadata.index,
     preVote: config.preVote,
     checkQuorum: true,
+    // A leader removed from the cluster steps down (and hands over to a caught-up voter).
+    stepDownOnRemoval: true,
   });
 }
 
@@ -314,13 +370,16 @@ function leaderWork(o: {
 
 /** The driver loop over the member's parts, sending through the peer transport (if any). */
 function createDriver(
-  o: Pick<DriverParts, 'node' | 'log' | 'kv' | 'clock' | 'leadership' | 'metrics' | 'logger'> & {
+  o: Pick<
+    DriverParts,
+    'node' | 'log' | 'kv' | 'clock' | 'leadership' | 'metrics' | 'logger' | 'membership'
+  > & {
     readonly config: ResolvedConfig;
   },
   peers: PeerTransport,
 ): Driver {
   const { config, log, kv, metrics, logger } = o;
-  const sink = createMessageSink(peers.transport, {
+  const sink = createMessageSink(() => peers.transport, {
     kv,
     metrics,
     logger,
@@ -361,23 +420,25 @@ export async function startServer(
   const clock = options.clock ?? systemClock;
   const logger = config.logger ?? silentLogger;
   const tls = loadMemberTls(config, logger);
-  const storage = await openMemberStorage(config, options);
-  const { identity, log, kv } = storage;
+  const { identity, log, kv } = await openMemberStorage(config, options);
+  const membership = new Membership(config.dataDir, identity);
   const cleanup: (() => Promise<void>)[] = [() => log.close(), () => kv.close()];
   try {
     const node = createNode(config, log, identity.memberId);
     const metrics = new ServerMetrics();
     const leadership = new Leadership(identity.memberId);
     const onSnapshot = createSnapshotReceiver({ dataDir: config.dataDir, metrics, logger });
-    const peerTls = tls.peer !== undefined;
-    const peers = await startPeerTransport({ config, identity, logger, onSnapshot, peerTls });
+    const peers = new PeerTransport({
+      ...{ config, membership, logger, onSnapshot, peerTls: tls.peer !== undefined },
+      onHttpRequest: membersHandler(membership),
+    });
+    cleanup.unshift(() => peers.close());
+    await peers.start();
     const driver = createDriver(
-      { config, node, log, kv, clock, leadership, metrics, logger },
+      { config, node, log, kv, clock, leadership, metrics, logger, membership },
       peers,
     );
     peers.connect(driver.inbox);
-    if (peers.transport !== undefined)
-      cleanup.unshift(() => peers.transport?.close() ?? Promise.resolve());
     const ref: { server?: Server } = {};
     const listeners = await startListeners({
       config,
@@ -396,24 +457,66 @@ export async function startServer(
     });
     cleanup.unshift(() => listeners.close());
     const { keeper, compactor } = leaderWork({ config, kv, clock, leadership, logger, driver });
+    const publisher = new Publisher({
+      ...{ name: config.name, membership, driver, leadership, clock, logger },
+      clientUrls: () => publishedClientUrls(config, listeners),
+    });
     // A member alone in its configuration need not wait an election timeout to lead.
     const voters = node.status().config.voters;
     if (voters.length === 1 && voters[0] === identity.memberId) node.campaign();
     const stopTicks = clock.every(config.tickMs, () => {
       driver.inbox.pushUrgent({ kind: 'tick' });
     });
-    const parts = { config, identity, log, kv, driver, leadership, metrics, listeners, keeper };
-    keeper.start();
-    compactor.start();
-    const server = new Server({ ...parts, compactor, stopTicks, transport: peers.transport });
+    const parts = { config, membership, log, kv, driver, leadership, metrics, listeners, keeper };
+    const server = new Server({ ...parts, compactor, publisher, stopTicks, peers });
     ref.server = server;
+    followMembership({ server, membership, peers, clock, logger, graceMs: config.electionMs });
+    for (const part of [keeper, compactor, publisher]) part.start();
     driver.start((e) => {
       logger.error({ err: String(e) }, 'member stopped on a fatal error; closing');
-      void server.close().catch(() => undefined);
+      server.stopOn(e);
     });
     return server;
   } catch (e) {
     for (const release of cleanup) await release().catch(() => undefined);
     throw e;
   }
+}
+
+/** The client URLs a member publishes: the advertised ones, or the bound ones for port 0. */
+function publishedClientUrls(config: ResolvedConfig, listeners: Listeners): readonly string[] {
+  const advertised = config.advertiseClientUrls;
+  return advertised.some((u) => new URL(u).port === '0') ? listeners.clientUrls : advertised;
+}
+
+/**
+ * Keeps the peers in step with the applied membership: a new member (or new peer URLs) is
+ * dialled; a removed one is dropped after `graceMs`, so the messages that tell it the removal is
+ * committed can still leave; this member's own removal stops it (etcd: "the member has been
+ * permanently removed from the cluster").
+ */
+function followMembership(o: {
+  server: Server;
+  membership: Membership;
+  peers: PeerTransport;
+  clock: Clock;
+  logger: Logger;
+  graceMs: number;
+}): void {
+  o.membership.setEffects({
+    peerChanged: (m) => {
+      o.peers.setPeer(m.id, m.peerUrls[0] ?? '');
+    },
+    removed: (id) => {
+      if (id !== o.membership.memberId) {
+        o.clock.after(o.graceMs, () => {
+          o.peers.removePeer(id);
+        });
+        return;
+      }
+      const message = 'the member has been permanently removed from the cluster';
+      o.logger.warn({ memberId: id.toString(16) }, `${message}; stopping`);
+      o.server.stopOn(new EmbedError({ code: 'MEMBER_REMOVED', message }));
+    },
+  });
 }

@@ -26,11 +26,15 @@ interface SinkParts {
   readonly report: (peer: number, ok: boolean) => void;
 }
 
-/** The loop's sink: a `SnapshotSink` over the transport, or nothing for a member alone. */
-export function createMessageSink(transport: Transport | undefined, o: SinkParts): MessageSink {
-  return transport === undefined
-    ? { send: () => undefined }
-    : new SnapshotSink({ ...o, transport });
+/**
+ * The loop's sink: a `SnapshotSink` over the transport `transport()` returns at each send (none
+ * while the member is alone: a lone member's transport starts with its first peer).
+ */
+export function createMessageSink(
+  transport: () => Transport | undefined,
+  o: SinkParts,
+): MessageSink {
+  return new SnapshotSink({ ...o, transport });
 }
 
 /**
@@ -40,19 +44,24 @@ export function createMessageSink(transport: Transport | undefined, o: SinkParts
 export class SnapshotSink implements MessageSink {
   #sending = 0;
 
-  constructor(private readonly o: SinkParts & { readonly transport: Transport }) {}
+  constructor(
+    private readonly o: SinkParts & { readonly transport: () => Transport | undefined },
+  ) {}
 
   send(messages: readonly Message[]): void {
+    const transport = this.o.transport();
+    // A member alone in its cluster has nobody to send to.
+    if (transport === undefined) return;
     if (!messages.some((m) => m.type === 'MsgSnap')) {
-      this.o.transport.send(messages);
+      transport.send(messages);
       return;
     }
-    this.o.transport.send(messages.filter((m) => m.type !== 'MsgSnap'));
-    for (const m of messages) if (m.type === 'MsgSnap') this.#sendSnapshot(m);
+    transport.send(messages.filter((m) => m.type !== 'MsgSnap'));
+    for (const m of messages) if (m.type === 'MsgSnap') this.#sendSnapshot(m, transport);
   }
 
-  #sendSnapshot(m: Message): void {
-    const { transport, kv, metrics, logger } = this.o;
+  #sendSnapshot(m: Message, transport: Transport): void {
+    const { kv, metrics, logger } = this.o;
     const to = formatMemberId(m.to);
     const index = m.snapshot?.metadata.index;
     if (this.#sending >= snapshotsSendingMax) {

@@ -1,4 +1,5 @@
 // The transport's config and its check. Everything is validated once, in `createTransport`.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Message } from '@keel/raft-core';
 import type { TransportLogger } from './context.js';
 import { TransportError } from './errors.js';
@@ -34,6 +35,11 @@ export interface TransportConfig {
   readonly onSnapshot?: (incoming: IncomingSnapshot) => Promise<void>;
   /** Called when an outgoing snapshot finished or failed (raft's ReportSnapshot). */
   readonly onSnapshotStatus?: (peer: number, status: SnapshotStatus) => void;
+  /**
+   * Answers plain HTTP requests on the peer listener (anything that is not a WebSocket upgrade),
+   * e.g. a member list for members joining the cluster. Without it they get 404.
+   */
+  readonly onHttpRequest?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Log lines go here; silent by default. */
   readonly logger?: TransportLogger;
   /** Overrides of the default limits (see `defaultLimits`). */

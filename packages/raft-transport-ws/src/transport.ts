@@ -1,7 +1,12 @@
 // The transport: one server for inbound connections, one PeerLink per peer for outbound ones.
 // See the README's "Connection layout" for how the pieces fit. The send path is synchronous:
 // `send` encodes each message once and queues it; frames leave in the check phase of the turn.
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -106,6 +111,10 @@ class WsTransport implements Transport, InboundHost {
     }
     const server = makeServer(tls);
     this.server = server;
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (this.config.onHttpRequest !== undefined) this.config.onHttpRequest(req, res);
+      else res.writeHead(404).end();
+    });
     const wss = new WebSocketServer({
       server,
       maxPayload: this.ctx.limits.frameBytesMax,
