@@ -90,7 +90,8 @@ export async function openMemberStorage(
   if (existing?.removed?.includes(existing.memberId) === true) {
     throw new EmbedError({
       code: 'MEMBER_REMOVED',
-      message: 'the member has been permanently removed from the cluster; start a new member with an empty data directory',
+      message:
+        'the member has been permanently removed from the cluster; start a new member with an empty data directory',
     });
   }
   const identity =

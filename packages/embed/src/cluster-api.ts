@@ -166,7 +166,10 @@ export function createClusterApi(h: ClusterHost): ClusterApi {
       checkPeerUrls(h, peerUrls);
       const learners = h.membership.list().filter((m) => m.isLearner === true).length;
       if (isLearner && learners + 1 > h.maxLearners) {
-        throw fail('TOO_MANY_LEARNERS', `too many learner members in cluster (maxLearners ${h.maxLearners})`);
+        throw fail(
+          'TOO_MANY_LEARNERS',
+          `too many learner members in cluster (maxLearners ${h.maxLearners})`,
+        );
       }
       if (h.strictReconfigCheck) checkAddMember(view(h), isLearner);
       const id = deriveMemberId(peerUrls, h.clusterToken, Date.now());

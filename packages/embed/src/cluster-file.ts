@@ -4,7 +4,15 @@
 // does). After that it changes only when a membership entry of the log is applied
 // (membership.ts), and records the index of the last one (`appliedIndex`), so an entry replayed
 // after a restart is not applied to it twice.
-import { mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import {
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  openSync,
+  fsyncSync,
+  closeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { assert } from './assert.js';
 

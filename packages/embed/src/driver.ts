@@ -380,7 +380,11 @@ export class Driver {
       // is not yet applied (one membership change at a time).
       const error =
         this.#lead === 0
-          ? new EmbedError({ code: 'NOT_LEADER', message: 'no leader to take the change', cause: e })
+          ? new EmbedError({
+              code: 'NOT_LEADER',
+              message: 'no leader to take the change',
+              cause: e,
+            })
           : new EmbedError({
               code: 'OVERLOADED',
               message: 'another membership change is in progress; retry once it is applied',

@@ -48,19 +48,20 @@ const strip = <T extends object>(r: T & { header?: unknown }): T => {
 /** Builds the backend; `getHost` is called per request (the server exists by then). */
 export function createEtcdBackend(getHost: () => BackendHost): EtcdBackend {
   const host = getHost;
-  const apply = async (request: ApplyRequest) => proposeRequest(
-    {
-      store: host().store,
-      propose: (r) => host().propose(r),
-      readBarrier: () => host().readBarrier(),
-      header: () => host().header(),
-      raiseNoSpace: () => host().raiseNoSpace(),
-      checkOpen: () => {
-        host().checkOpen();
+  const apply = async (request: ApplyRequest) =>
+    proposeRequest(
+      {
+        store: host().store,
+        propose: (r) => host().propose(r),
+        readBarrier: () => host().readBarrier(),
+        header: () => host().header(),
+        raiseNoSpace: () => host().raiseNoSpace(),
+        checkOpen: () => {
+          host().checkOpen();
+        },
       },
-    },
-    request,
-  );
+      request,
+    );
   return {
     header: () => host().header(),
     leaderId: () => host().leaderId,
@@ -88,7 +89,8 @@ export function createEtcdBackend(getHost: () => BackendHost): EtcdBackend {
     hashKv: (req) => Promise.resolve(host().store.hashKV(req)),
     hash: () => Promise.resolve({ hash: host().store.hashKV({}).hash }),
     alarm: async (req) => {
-      if (req.action === 'GET') return { alarms: host().store.alarms(), revision: host().store.revision };
+      if (req.action === 'GET')
+        return { alarms: host().store.alarms(), revision: host().store.revision };
       return ((await apply({ alarm: req })) as { alarm: AlarmResponse }).alarm;
     },
     defragment: () => Promise.resolve(),

@@ -47,25 +47,40 @@ function sameUrls(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function invalid(field: string, message: string): EmbedError {
-  return new EmbedError({ code: 'INVALID_CONFIG', message: `invalid config ${field}: ${message}`, field });
+  return new EmbedError({
+    code: 'INVALID_CONFIG',
+    message: `invalid config ${field}: ${message}`,
+    field,
+  });
 }
 
-/** Asks the peers of initialCluster (other than this member) for the member list; first answer wins. */
+/**
+ * Asks every peer of initialCluster (other than this member) for the member list, at once, and
+ * keeps the most recent answer (highest applied index): a peer that has not yet applied this
+ * member's addition answers an older list.
+ */
 async function fetchMembers(config: ResolvedConfig): Promise<MembersAnswer> {
   const own = new Set(config.initialAdvertisePeerUrls);
   const urls = [...config.initialCluster.values()].flat().filter((u) => !own.has(u));
   const failures: string[] = [];
-  for (const url of urls) {
-    try {
-      const res = await fetch(new URL('/members', url), {
-        signal: AbortSignal.timeout(joinFetchTimeoutMs),
-      });
-      if (res.ok) return (await res.json()) as MembersAnswer;
-      failures.push(`${url}: HTTP ${res.status}`);
-    } catch (e) {
-      failures.push(`${url}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
+  const answers = await Promise.all(
+    urls.map(async (url) => {
+      try {
+        const res = await fetch(new URL('/members', url), {
+          signal: AbortSignal.timeout(joinFetchTimeoutMs),
+        });
+        if (res.ok) return (await res.json()) as MembersAnswer;
+        failures.push(`${url}: HTTP ${res.status}`);
+      } catch (e) {
+        failures.push(`${url}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      return undefined;
+    }),
+  );
+  let best: MembersAnswer | undefined;
+  for (const a of answers)
+    if (a !== undefined && a.appliedIndex >= (best?.appliedIndex ?? 0)) best = a;
+  if (best !== undefined) return best;
   throw invalid(
     'initialCluster',
     `could not get the cluster's members from any other peer URL (${failures.join('; ')}); ` +

@@ -19,7 +19,10 @@ export const readRetryTicks = 5;
 
 const atMost = (a: number, b: number): boolean => a <= b;
 assert(atMost(pendingRequestsMax, inboxEventsMax), 'the inbox must hold every pending request');
-assert(atMost(readBatchCountMax, pendingRequestsMax), 'a read batch cannot exceed pending requests');
+assert(
+  atMost(readBatchCountMax, pendingRequestsMax),
+  'a read batch cannot exceed pending requests',
+);
 
 /** etcd's request time limit for a cluster with this election timeout. */
 export function requestTimeoutMs(electionMs: number): number {

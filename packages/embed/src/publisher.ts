@@ -61,10 +61,16 @@ export class Publisher {
       .proposeMember({ memberAttrs: attrs })
       .then(
         () => {
-          this.#p.logger.info({ name, clientUrls: attrs.clientUrls }, 'published member attributes');
+          this.#p.logger.info(
+            { name, clientUrls: attrs.clientUrls },
+            'published member attributes',
+          );
         },
         (e: unknown) => {
-          this.#p.logger.debug({ err: String(e) }, 'publishing member attributes failed; will retry');
+          this.#p.logger.debug(
+            { err: String(e) },
+            'publishing member attributes failed; will retry',
+          );
         },
       )
       .finally(() => {

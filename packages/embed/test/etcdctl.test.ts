@@ -88,10 +88,11 @@ describe('etcdctl against an embedded member', () => {
     expect(parsed[0]?.Status.leader).toBe(server.memberId);
   });
 
-  it('refuses membership changes as not supported yet (UNSUPPORTED)', async () => {
-    const r = await etcdctl(['member', 'add', 'x', '--peer-urls=http://127.0.0.1:9']);
+  it("refuses a member whose peer URL is taken, with etcd's error", async () => {
+    // The member advertises etcd's default peer URL.
+    const r = await etcdctl(['member', 'add', 'x', '--peer-urls=http://localhost:2380']);
     expect(r.code).not.toBe(0);
-    expect(r.out).toContain('adding a member is not supported yet');
+    expect(r.out).toContain('etcdserver: Peer URLs already exists');
   });
 
   it('serves /metrics and /health', async () => {

@@ -1,0 +1,325 @@
+// Goal: membership changes as etcd makes them, in process: a cluster grows from one member to
+// three (add as learner, start with clusterState 'existing', promote once caught up) and keeps
+// it across a restart; a removed member stops and never starts again while the rest go on; a
+// dead member is replaced by a new one on a new port; the strict reconfig check and every
+// membership error code refuse what etcd refuses.
+// Method: real LMDB in temp directories, real sockets on 127.0.0.1 (peer ports picked free
+// first, since member IDs derive from peer URLs). Changes refused while members have not yet
+// been connected for etcd's 5 s (UNHEALTHY) or a learner is catching up (LEARNER_NOT_READY) are
+// asked again until a deadline, as an operator would.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  isEmbedError,
+  startServer,
+  type EmbedErrorCode,
+  type ServerConfig,
+  type Server,
+} from '../src/index.js';
+import { b, freePorts, s, tempDir, within } from './helpers.js';
+
+const electionMs = 200;
+let dir: string;
+let remove: () => Promise<void>;
+let servers: Server[] = [];
+
+function config(name: string, peerUrl: string, extra: ServerConfig = {}): ServerConfig {
+  return {
+    name,
+    dataDir: `${dir}/${name}`,
+    listenPeerUrls: [peerUrl],
+    initialAdvertisePeerUrls: [peerUrl],
+    listenClientUrls: ['http://127.0.0.1:0'],
+    advertiseClientUrls: ['http://127.0.0.1:0'],
+    tickMs: 20,
+    electionMs,
+    ...extra,
+  };
+}
+
+async function start(c: ServerConfig): Promise<Server> {
+  // Temp directories on a test machine: no fsync (restart durability is covered elsewhere).
+  const server = await startServer(c, { unsafeNoSync: true });
+  servers.push(server);
+  return server;
+}
+
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Calls `fn` until it stops failing with one of the retryable `codes`, within `ms`. */
+async function untilAccepted<T>(
+  fn: () => Promise<T>,
+  codes: EmbedErrorCode[],
+  ms = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      const retry = codes.some((c) => isEmbedError(e, c));
+      if (!retry || Date.now() > deadline) throw e;
+      await pause(100);
+    }
+  }
+}
+
+/** Resolves once `check()` holds, looking again every 50 ms, within `ms`. */
+async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await pause(50);
+  }
+}
+
+async function expectCode(p: Promise<unknown>, code: EmbedErrorCode): Promise<void> {
+  await expect(p).rejects.toSatisfy((e: unknown) => isEmbedError(e, code));
+}
+
+/** Resolves with the member every one of `members` names as leader. */
+async function agreedLeader(members: readonly Server[]): Promise<Server> {
+  let leader: Server | undefined;
+  await eventually(() => {
+    const lead = members[0]?.leaderId ?? 0;
+    leader = members.find((m) => m.memberId === lead);
+    return lead !== 0 && members.every((m) => m.leaderId === lead);
+  }, 'agreed leader');
+  if (leader === undefined) throw new Error('no leader');
+  return leader;
+}
+
+/** Whether `server`'s member table holds every one of `members`, published and voting. */
+function listsAll(server: Server, members: readonly Server[]): boolean {
+  return (
+    members.every((m) => {
+      const row = server.members.find((x) => x.id === m.memberId);
+      const urls = row?.clientUrls ?? [];
+      return row?.name === m.name && row.isLearner !== true && urls[0] === m.clientUrls[0];
+    }) && server.members.length === members.length
+  );
+}
+
+const retryable: EmbedErrorCode[] = ['UNHEALTHY', 'LEARNER_NOT_READY', 'OVERLOADED', 'NOT_LEADER'];
+
+/** Adds a learner named `name` at `peerUrl` through `via`, starts it, catches it up, promotes it. */
+async function grow(
+  via: Server,
+  name: string,
+  { peerUrl, cluster }: { peerUrl: string; cluster: string },
+): Promise<Server> {
+  const added = await untilAccepted(
+    () => via.cluster.addMember([peerUrl], { isLearner: true }),
+    retryable,
+  );
+  expect(added.member).toMatchObject({ name: '', peerUrls: [peerUrl], isLearner: true });
+  const joined = await start(
+    config(name, peerUrl, { clusterState: 'existing', initialCluster: cluster }),
+  );
+  expect(joined.memberId).toBe(added.member.id);
+  await within(joined.ready, 10_000, `${name} ready`);
+  await untilAccepted(() => via.cluster.promoteMember(joined.memberId), retryable);
+  return joined;
+}
+
+beforeEach(async () => {
+  ({ dir, remove } = await tempDir());
+});
+
+afterEach(async () => {
+  await Promise.all(servers.map((m) => m.close()));
+  servers = [];
+  await remove();
+});
+
+describe('membership', () => {
+  it('grows from one member to three (learner, existing, promote) and keeps it across a restart', async () => {
+    const urls = (await freePorts(3)).map((p) => `http://127.0.0.1:${p}`);
+    const [ua, ub, uc] = urls as [string, string, string];
+    const a = await start(config('a', ua));
+    await within(a.ready, 5000, 'a ready');
+    await a.kv.put({ key: b('before'), value: b('growing') });
+    const m2 = await grow(a, 'b', { peerUrl: ub, cluster: `a=${ua},b=${ub}` });
+    const m3 = await grow(a, 'c', { peerUrl: uc, cluster: `a=${ua},b=${ub},c=${uc}` });
+    const all = [a, m2, m3];
+    // Every member lists every member with its name and the client URLs it published.
+    await eventually(() => all.every((m) => listsAll(m, all)), 'members published');
+    const listed = await m3.cluster.memberList({ linearizable: true });
+    expect(listed.members.map((m) => m.name).sort()).toEqual(['a', 'b', 'c']);
+    // The joined members caught up by log replication, and the three form a quorum.
+    expect(s((await m3.kv.range({ key: b('before') })).kvs[0]?.value)).toBe('growing');
+    await m2.kv.put({ key: b('after'), value: b('three') });
+    expect(s((await m3.kv.range({ key: b('after') })).kvs[0]?.value)).toBe('three');
+    const ids = all.map((m) => m.memberId);
+    // Restart every member from its data directory (no bootstrap settings): same membership.
+    await Promise.all(all.map((m) => m.close()));
+    servers = [];
+    const again = await Promise.all(
+      [
+        ['a', ua],
+        ['b', ub],
+        ['c', uc],
+      ].map(([n, u]) => start(config(n ?? '', u ?? ''))),
+    );
+    expect(again.map((m) => m.memberId)).toEqual(ids);
+    await agreedLeader(again);
+    // The restarted members listen on new client ports and publish them again.
+    await eventually(() => again.every((m) => listsAll(m, again)), 'published again');
+    expect(s((await again[2]?.kv.range({ key: b('after') }))?.kvs[0]?.value)).toBe('three');
+  }, 90_000);
+});
+
+/** Three founding members on free peer ports; resolves once they agree on a leader. */
+async function founders(): Promise<{ members: Server[]; urls: string[] }> {
+  const urls = (await freePorts(3)).map((p) => `http://127.0.0.1:${p}`);
+  const initialCluster = urls.map((u, i) => `m${i}=${u}`).join(',');
+  const members = await Promise.all(
+    urls.map((u, i) => start(config(`m${i}`, u, { initialCluster }))),
+  );
+  await agreedLeader(members);
+  return { members, urls };
+}
+
+describe('removing and replacing members', () => {
+  it('a removed member stops itself and never starts again; the rest go on', async () => {
+    const { members, urls } = await founders();
+    const leader = await agreedLeader(members);
+    const [gone, stay] = members.filter((m) => m !== leader) as [Server, Server];
+    const goneUrl = urls[members.indexOf(gone)] ?? '';
+    const res = await untilAccepted(() => leader.cluster.removeMember(gone.memberId), retryable);
+    expect(res.members.map((m) => m.id).sort()).toEqual([leader.memberId, stay.memberId].sort());
+    await within(gone.stopped, 10_000, 'removed member stops');
+    expect(isEmbedError(gone.stopReason, 'MEMBER_REMOVED')).toBe(true);
+    // The two left form the whole cluster: writes and linearizable reads go on.
+    await stay.kv.put({ key: b('k'), value: b('after removal') });
+    expect(s((await leader.kv.range({ key: b('k') })).kvs[0]?.value)).toBe('after removal');
+    expect(stay.members.map((m) => m.id)).not.toContain(gone.memberId);
+    // Its data directory says it was removed: it refuses to start again.
+    await expectCode(startServer(config(gone.name, goneUrl)), 'MEMBER_REMOVED');
+  }, 60_000);
+
+  it('replaces a dead member with a new one on a new port', async () => {
+    const { members, urls } = await founders();
+    const leader = await agreedLeader(members);
+    const [dead, live] = members.filter((m) => m !== leader) as [Server, Server];
+    await dead.close({ skipLeaderTransfer: true });
+    // While a voter is down, the strict check refuses adding a member, and removing a live one.
+    await expectCode(leader.cluster.addMember(['http://127.0.0.1:1']), 'UNHEALTHY');
+    await expectCode(leader.cluster.removeMember(live.memberId), 'UNHEALTHY');
+    // A member that is down may be removed: it is not part of the active quorum.
+    await untilAccepted(() => leader.cluster.removeMember(dead.memberId), retryable);
+    const [port] = await freePorts(1);
+    const newUrl = `http://127.0.0.1:${port ?? 0}`;
+    const added = await untilAccepted(() => leader.cluster.addMember([newUrl]), retryable);
+    expect(added.member.isLearner).toBe(false);
+    const cluster = [
+      ...members.flatMap((m, i) => (m === dead ? [] : [`${m.name}=${urls[i] ?? ''}`])),
+      `n=${newUrl}`,
+    ].join(',');
+    const fresh = await start(
+      config('n', newUrl, { clusterState: 'existing', initialCluster: cluster }),
+    );
+    expect(fresh.memberId).toBe(added.member.id);
+    await within(fresh.ready, 10_000, 'replacement ready');
+    const now = [leader, live, fresh];
+    await eventually(() => now.every((m) => listsAll(m, now)), 'replacement published');
+    await fresh.kv.put({ key: b('k'), value: b('replaced') });
+    expect(s((await live.kv.range({ key: b('k') })).kvs[0]?.value)).toBe('replaced');
+  }, 60_000);
+});
+
+describe('membership errors', () => {
+  it("refuses what etcd refuses, one member alone, with etcd's codes", async () => {
+    const [pa, pl1, pl2, pv, pw] = (await freePorts(5)).map((p) => `http://127.0.0.1:${p}`) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const a = await start(config('a', pa, { maxLearners: 1 }));
+    await within(a.ready, 5000, 'ready');
+    const c = a.cluster;
+    await expectCode(c.addMember(['not a url']), 'MEMBER_BAD_URLS');
+    await expectCode(c.addMember([]), 'MEMBER_BAD_URLS');
+    await expectCode(c.addMember([pa]), 'PEER_URL_EXISTS');
+    const l1 = (await c.addMember([pl1], { isLearner: true })).member;
+    await expectCode(c.addMember([pl1], { isLearner: true }), 'PEER_URL_EXISTS');
+    await expectCode(c.addMember([pl2], { isLearner: true }), 'TOO_MANY_LEARNERS');
+    await expectCode(c.promoteMember(a.memberId), 'MEMBER_NOT_LEARNER');
+    await expectCode(c.promoteMember(12345), 'MEMBER_NOT_FOUND');
+    await expectCode(c.removeMember(12345), 'MEMBER_NOT_FOUND');
+    await expectCode(c.updateMember(12345, [pl2]), 'MEMBER_NOT_FOUND');
+    // The learner never started: it has none of the leader's log.
+    await expectCode(c.promoteMember(l1.id), 'LEARNER_NOT_READY');
+    await expectCode(c.moveLeader(l1.id), 'BAD_LEADER_TRANSFEREE');
+    await expectCode(c.moveLeader(12345), 'BAD_LEADER_TRANSFEREE');
+    await c.moveLeader(a.memberId); // already the leader
+    await expectCode(c.updateMember(l1.id, [pa]), 'PEER_URL_EXISTS');
+    const updated = await c.updateMember(l1.id, [pl2]);
+    expect(updated.members.find((m) => m.id === l1.id)?.peerUrls).toEqual([pl2]);
+    // A learner may always be removed; then a lone started member may add a second voter...
+    await c.removeMember(l1.id);
+    const v = (await c.addMember([pv])).member;
+    expect(v).toMatchObject({ isLearner: false, name: '' });
+    // ...but not a third while the second has not started: too few started voters for a quorum.
+    await expectCode(c.addMember([pw]), 'MEMBER_NOT_ENOUGH_STARTED');
+    await expectCode(c.removeMember(a.memberId), 'MEMBER_NOT_ENOUGH_STARTED');
+    expect((await c.memberList()).members.map((m) => m.id).sort()).toEqual(
+      [a.memberId, v.id].sort(),
+    );
+  }, 30_000);
+
+  it('moves the leader from the leader only, and refuses a follower (LEADER_REQUIRED)', async () => {
+    const { members } = await founders();
+    const leader = await agreedLeader(members);
+    const [f1] = members.filter((m) => m !== leader) as [Server, Server];
+    await expectCode(f1.cluster.moveLeader(leader.memberId), 'LEADER_REQUIRED');
+    await leader.cluster.moveLeader(f1.memberId);
+    expect(f1.isLeader()).toBe(true);
+    expect((await agreedLeader(members)).memberId).toBe(f1.memberId);
+  }, 30_000);
+
+  it('a joining member needs a running peer and must have been added (INVALID_CONFIG)', async () => {
+    const [pa, pb, pc] = (await freePorts(3)).map((p) => `http://127.0.0.1:${p}`) as [
+      string,
+      string,
+      string,
+    ];
+    // Nobody answers at pa.
+    const lonely = config('b', pb, { clusterState: 'existing', initialCluster: `a=${pa},b=${pb}` });
+    await expect(startServer(lonely)).rejects.toSatisfy(
+      (e: unknown) => isEmbedError(e, 'INVALID_CONFIG') && e.field === 'initialCluster',
+    );
+    const a = await start(config('a', pa));
+    await within(a.ready, 5000, 'ready');
+    await a.cluster.addMember([pb], { isLearner: true }); // starts a's peer listener
+    // c was never added.
+    const stranger = config('c', pc, {
+      clusterState: 'existing',
+      initialCluster: `a=${pa},c=${pc}`,
+    });
+    await expect(startServer(stranger)).rejects.toSatisfy(
+      (e: unknown) => isEmbedError(e, 'INVALID_CONFIG') && e.field === 'initialAdvertisePeerUrls',
+    );
+  }, 30_000);
+
+  it('a member joining after the log was compacted catches up by snapshot', async () => {
+    const [pa, pb] = (await freePorts(2)).map((p) => `http://127.0.0.1:${p}`) as [string, string];
+    const small = { snapshotCount: 20, snapshotCatchUpEntries: 5 };
+    const a = await start(config('a', pa, small));
+    await within(a.ready, 5000, 'ready');
+    for (let i = 0; i < 60; i++) await a.kv.put({ key: b(`k${i}`), value: b(`v${i}`) });
+    const joined = await grow(a, 'b', { peerUrl: pb, cluster: `a=${pa},b=${pb}` });
+    const all = [a, joined];
+    await eventually(() => all.every((m) => listsAll(m, all)), 'published');
+    const got = await joined.kv.range({ key: b('k'), rangeEnd: b('l'), serializable: true });
+    expect(got.count).toBe(60);
+    // It got the store as a snapshot: the entries it needed were compacted on the leader.
+    const received = await joined.metrics.snapshotReceiveSuccess.get();
+    expect(received.values[0]?.value).toBeGreaterThanOrEqual(1);
+  }, 30_000);
+});
