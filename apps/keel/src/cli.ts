@@ -26,7 +26,13 @@ export interface KeelIo {
  */
 export type KeelOutcome =
   | { readonly exitCode: number }
-  | { readonly serve: ServerConfig; readonly name: string; readonly logLevel: LogLevel }
+  | {
+      readonly serve: ServerConfig;
+      readonly name: string;
+      readonly logLevel: LogLevel;
+      /** Where to serve the test-only fault endpoint, when `--unsafe-fault-injection-url` is set. */
+      readonly faultInjectionUrl?: URL;
+    }
   | { readonly restore: RestoreOptions & { readonly snapshotBytes: number } };
 
 /** A resolved config as plain JSON: the initial cluster map becomes an object, no logger. */
@@ -44,7 +50,8 @@ function resolve(options: MemberOptions): ResolvedConfig {
   }
 }
 
-function runMember(options: MemberOptions, dryRun: boolean, io: KeelIo): KeelOutcome {
+function runMember(command: Extract<KeelCommand, { kind: 'member' }>, io: KeelIo): KeelOutcome {
+  const { options, dryRun } = command;
   for (const note of options.notes) {
     if (isShown(note.level, options.logLevel)) io.stderr(`keel: ${note.level}: ${note.text}`);
   }
@@ -53,7 +60,9 @@ function runMember(options: MemberOptions, dryRun: boolean, io: KeelIo): KeelOut
     io.stdout(JSON.stringify(describeResolvedConfig(resolved), null, 2));
     return { exitCode: 0 };
   }
-  return { serve: options.config, name: resolved.name, logLevel: options.logLevel };
+  const fault = command.faultInjectionUrl;
+  const member = { serve: options.config, name: resolved.name, logLevel: options.logLevel };
+  return fault === undefined ? member : { ...member, faultInjectionUrl: fault };
 }
 
 function run(command: KeelCommand, io: KeelIo): KeelOutcome {
@@ -66,7 +75,7 @@ function run(command: KeelCommand, io: KeelIo): KeelOutcome {
       io.stdout(versionText());
       return { exitCode: 0 };
     case 'member':
-      return runMember(command.options, command.dryRun, io);
+      return runMember(command, io);
     case 'restore':
       return {
         restore: { ...command.options, snapshotBytes: checkSnapshotFile(command.options) },

@@ -163,6 +163,7 @@ const testedElsewhere = new Set([
   'config-file',
   'version',
   'dry-run',
+  'unsafe-fault-injection-url',
 ]);
 
 // The config file keeps etcd's default advertise URL when it sets only the listen URLs.
@@ -505,6 +506,17 @@ describe('parseKeelCommand', () => {
     const c = parseKeelCommand(['--dry-run', '--name=a'], {});
     expect(c.kind === 'member' && c.dryRun).toBe(true);
     expect(c.kind === 'member' && c.options.config).toEqual({ name: 'a' });
+  });
+
+  it('reads --unsafe-fault-injection-url from the command line only, and checks it', () => {
+    const c = parseKeelCommand(['--unsafe-fault-injection-url=http://127.0.0.1:7001'], {});
+    expect(c.kind === 'member' && c.faultInjectionUrl?.href).toBe('http://127.0.0.1:7001/');
+    expect(c.kind === 'member' && c.options.config).toEqual({});
+    const plain = parseKeelCommand([], { ETCD_UNSAFE_FAULT_INJECTION_URL: 'http://127.0.0.1:1' });
+    expect(plain.kind === 'member' && plain.faultInjectionUrl).toBeUndefined();
+    expect(failure(['--unsafe-fault-injection-url=http://0.0.0.0:1'])).toMatch(
+      /^INVALID_CONFIG: --unsafe-fault-injection-url=http:\/\/0.0.0.0:1: it must listen on a loopback/,
+    );
   });
 
   it('sends snapshot to its subcommand and names the etcdctl commands keel lacks', () => {

@@ -7,6 +7,7 @@ import { readConfigFile } from './config-file.js';
 import type { Env } from './env.js';
 import { readEnvSettings } from './env.js';
 import { KeelError } from './errors.js';
+import { parseFaultInjectionUrl } from './fault-endpoint.js';
 import { findFlag } from './flag-table.js';
 import type { FlagValue } from './flag-values.js';
 import { buildMemberOptions } from './member-options.js';
@@ -19,7 +20,13 @@ import { usageText } from './usage.js';
 export type KeelCommand =
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'version' }
-  | { readonly kind: 'member'; readonly options: MemberOptions; readonly dryRun: boolean }
+  | {
+      readonly kind: 'member';
+      readonly options: MemberOptions;
+      readonly dryRun: boolean;
+      /** `--unsafe-fault-injection-url` (tests only), read from the command line only. */
+      readonly faultInjectionUrl?: URL;
+    }
   | { readonly kind: 'restore-help'; readonly text: string }
   | { readonly kind: 'restore'; readonly options: RestoreOptions };
 
@@ -63,9 +70,15 @@ export function parseKeelCommand(argv: readonly string[], env: Env): KeelCommand
   }
   if (flagValue(scanned.values, 'version') === true) return { kind: 'version' };
   const dryRun = flagValue(scanned.values, 'dry-run') === true;
+  const faultText = flagValue(scanned.values, 'unsafe-fault-injection-url');
+  const faultUrl =
+    typeof faultText === 'string' && faultText !== ''
+      ? { faultInjectionUrl: parseFaultInjectionUrl(faultText) }
+      : {};
   const flagged = new Map(scanned.values);
   flagged.delete('dry-run');
   flagged.delete('version');
+  flagged.delete('unsafe-fault-injection-url');
   let configFile = flagValue(flagged, 'config-file');
   flagged.delete('config-file');
   if (configFile === undefined || configFile === '') configFile = env['ETCD_CONFIG_FILE'] ?? '';
@@ -76,6 +89,7 @@ export function parseKeelCommand(argv: readonly string[], env: Env): KeelCommand
       kind: 'member',
       options: { ...options, notes: [...file.notes, ...options.notes] },
       dryRun,
+      ...faultUrl,
     };
   }
   const fromEnv = readEnvSettings(env, new Set(flagged.keys()));
@@ -85,5 +99,6 @@ export function parseKeelCommand(argv: readonly string[], env: Env): KeelCommand
     kind: 'member',
     options: { ...options, notes: [...fromEnv.notes, ...options.notes] },
     dryRun,
+    ...faultUrl,
   };
 }

@@ -1,9 +1,10 @@
 // Every flag the `keel` command knows: etcd 3.6's server flags (names, types and defaults from
-// etcd's embed and etcdmain packages) plus keel's own `--dry-run`. Each flag says what keel does
-// with it: `keel` flags configure the member; `noop` flags are accepted so that an etcd command
-// line runs unchanged but have no effect (logging, profiling and tuning knobs of etcd's own
-// internals); `unsupported` flags change behaviour keel does not implement, so only etcd's default
-// value is accepted and anything else is refused rather than silently ignored.
+// etcd's embed and etcdmain packages) plus keel's own `--dry-run` and the test-only
+// `--unsafe-fault-injection-url`. Each flag says what keel does with it: `keel` flags configure the
+// member; `noop` flags are accepted so that an etcd command line runs unchanged but have no effect
+// (logging, profiling and tuning knobs of etcd's own internals); `unsupported` flags change
+// behaviour keel does not implement, so only etcd's default value is accepted and anything else is
+// refused rather than silently ignored.
 
 /** How a flag's text is parsed, following the Go type etcd declares it with. */
 export type FlagKind =
@@ -337,6 +338,14 @@ const keel: readonly FlagDef[] = group('Keel', 'keel', [
     'bool',
     'false',
     "Print the resolved configuration as JSON and exit (keel's own flag).",
+    { keelOnly: true },
+  ],
+  [
+    'unsafe-fault-injection-url',
+    'string',
+    '',
+    'TESTS ONLY, never in production: serve an HTTP endpoint on this loopback URL that cuts, ' +
+      "delays or drops this member's Raft messages to chosen peers (keel's own flag; off when empty).",
     { keelOnly: true },
   ],
 ]);

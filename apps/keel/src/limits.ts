@@ -15,3 +15,6 @@ assert(urlsPerFlagMax < argvWordsMax, 'urlsPerFlagMax must be below argvWordsMax
 
 /** Bytes read at a time while checking a snapshot file's sha256 trailer. */
 export const snapshotReadChunkBytes = 1024 * 1024;
+
+/** Largest request body the test-only fault endpoint reads (one link's fault is ~50 bytes). */
+export const faultBodyBytesMax = 4096;

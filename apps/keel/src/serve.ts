@@ -1,11 +1,6 @@
-import {
-  createJsonLogger,
-  formatMemberId,
-  isEmbedError,
-  startServer,
-  type ServerConfig,
-} from '@keel/embed';
-import type { KeelIo } from './cli.js';
+import { createJsonLogger, formatMemberId, isEmbedError, startServer } from '@keel/embed';
+import type { KeelIo, KeelOutcome } from './cli.js';
+import { startFaultEndpoint, type FaultEndpoint } from './fault-endpoint.js';
 import type { LogLevel } from './notes.js';
 import type { LogLevel as EmbedLogLevel } from '@keel/embed';
 
@@ -19,7 +14,7 @@ function embedLogLevel(level: LogLevel): EmbedLogLevel {
  * status: 0 after a clean stop, 1 when the member could not start (the message says why).
  */
 export async function serveMember(
-  member: { readonly serve: ServerConfig; readonly name: string; readonly logLevel: LogLevel },
+  member: Extract<KeelOutcome, { serve: unknown }>,
   io: KeelIo,
 ): Promise<number> {
   const name = member.name;
@@ -39,6 +34,17 @@ export async function serveMember(
     io.stderr(`keel: the member could not start (${why})`);
     return 1;
   }
+  let faults: FaultEndpoint | undefined;
+  if (member.faultInjectionUrl !== undefined) {
+    try {
+      faults = await startFaultEndpoint(server, member.faultInjectionUrl);
+    } catch (e) {
+      io.stderr(`keel: the fault endpoint could not listen (${String(e)}); stopping`);
+      await server.close();
+      return 1;
+    }
+    io.stderr(`keel: warning: TEST-ONLY fault injection endpoint at ${faults.url}`);
+  }
   io.stderr(
     `keel: member ${name} (${formatMemberId(server.memberId)}) serving clients at ` +
       `${server.clientUrls.join(',')}, peers at ${server.peerUrls.join(',')}`,
@@ -48,6 +54,7 @@ export async function serveMember(
     process.once('SIGINT', resolve);
   });
   io.stderr(`keel: member ${name} stopping`);
+  await faults?.close();
   await server.close();
   return 0;
 }
