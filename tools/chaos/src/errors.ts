@@ -6,6 +6,11 @@ export const chaosErrorCodes = {
   INVALID_OPTIONS: { retryable: false },
   /** The lost-writes check was given an acknowledged write on a key that has no final read. */
   MISSING_FINAL_READ: { retryable: false },
+  /**
+   * The chaos runner's cluster could not be used: a member did not start or answer in time, or the
+   * cluster did not serve a final read after healing. The message names the member and the cause.
+   */
+  CLUSTER_FAILED: { retryable: true },
 } as const;
 
 /** A stable code of `ChaosError`. */

@@ -25,3 +25,18 @@ export const watchEventsMax: number = 1_000_000;
 
 assert(searchStepsDefault <= searchStepsMax, 'searchStepsDefault must not exceed searchStepsMax');
 assert(timelineOpsMax > 0, 'timelineOpsMax must be positive');
+
+/** Deadline of one unary client call of the chaos runner; past it the outcome is unknown. */
+export const callTimeoutMs: number = 5_000;
+/** How long a member process gets to start (or restart) and answer a Status call. */
+export const memberReadyTimeoutMs: number = 60_000;
+/** How long, after healing, the cluster gets to serve final reads and watchers to catch up. */
+export const settleTimeoutMs: number = 60_000;
+/** Cluster sizes the runner starts. */
+export const clusterSizes: readonly number[] = [3, 5];
+/** Longest run `--minutes` accepts (a week). */
+export const runMinutesMax: number = 7 * 24 * 60;
+/** Most SIGKILLs one crash-consistency run takes. */
+export const crashKillsMax: number = 100_000;
+
+assert(callTimeoutMs < settleTimeoutMs, 'callTimeoutMs must be below settleTimeoutMs');
