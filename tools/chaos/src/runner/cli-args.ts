@@ -43,7 +43,8 @@ function flags(argv: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 2) {
     const [name, value] = [argv[i] ?? '', argv[i + 1]];
-    if (!name.startsWith('--') || value === undefined) throw bad(`expected --flag value, got "${name}"`);
+    if (!name.startsWith('--') || value === undefined)
+      throw bad(`expected --flag value, got "${name}"`);
     out.set(name.slice(2), value);
   }
   return out;
@@ -52,10 +53,11 @@ function flags(argv: readonly string[]): Map<string, string> {
 function faultList(text: string, kind: ClusterKind): FaultKind[] {
   const list = text.split(',').filter((f) => f !== '');
   for (const f of list) {
-    if (!(faultKinds as readonly string[]).includes(f)) throw bad(`--faults: unknown fault "${f}" (${faultKinds.join(', ')})`);
+    if (!(faultKinds as readonly string[]).includes(f))
+      throw bad(`--faults: unknown fault "${f}" (${faultKinds.join(', ')})`);
   }
   if (kind === 'etcd' && list.includes('partition')) {
-    throw bad('--faults: partition needs keel\'s test-only fault endpoint; etcd has none');
+    throw bad("--faults: partition needs keel's test-only fault endpoint; etcd has none");
   }
   return list as FaultKind[];
 }
@@ -69,14 +71,20 @@ export function parseChaosArgs(argv: readonly string[]): ChaosCommand {
   const command = argv[0] === 'crash' ? 'crash' : 'run';
   const rest = argv[0] === 'crash' || argv[0] === 'run' ? argv.slice(1) : argv;
   const f = flags(rest);
-  const known = command === 'run' ? ['minutes', 'members', 'seed', 'cluster', 'faults', 'out'] : ['kills', 'members', 'seed', 'cluster', 'out'];
+  const known =
+    command === 'run'
+      ? ['minutes', 'members', 'seed', 'cluster', 'faults', 'out']
+      : ['kills', 'members', 'seed', 'cluster', 'out'];
   const unknown = [...f.keys()].find((k) => !known.includes(k));
-  if (unknown !== undefined) throw bad(`unknown flag --${unknown} (${known.map((k) => `--${k}`).join(' ')})`);
+  if (unknown !== undefined)
+    throw bad(`unknown flag --${unknown} (${known.map((k) => `--${k}`).join(' ')})`);
   const kind = f.get('cluster') ?? 'keel';
   if (kind !== 'keel' && kind !== 'etcd') throw bad(`--cluster ${kind}: give keel or etcd`);
   const members = number('members', f.get('members') ?? '3', [3, 5]);
   if (!clusterSizes.includes(members)) throw bad(`--members ${members}: give 3 or 5`);
-  const seed = Math.floor(number('seed', f.get('seed') ?? String(randomInt(2 ** 31)), [0, 2 ** 31 - 1]));
+  const seed = Math.floor(
+    number('seed', f.get('seed') ?? String(randomInt(2 ** 31)), [0, 2 ** 31 - 1]),
+  );
   const outDir = f.get('out') ?? 'chaos-out';
   if (command === 'crash') {
     const kills = Math.floor(number('kills', f.get('kills') ?? '100', [1, crashKillsMax]));

@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '@keel/bench-kit';
 import type { Etcd3 } from 'etcd3';
+import { assert } from '../assert.js';
 import { ChaosError } from '../errors.js';
 import { memberReadyTimeoutMs } from '../limits.js';
 import { connectClient, sleep } from './clients.js';
@@ -60,7 +61,9 @@ export class Cluster {
         clientUrl: `http://127.0.0.1:${ports[i]?.client ?? 0}`,
         peerUrl: peerUrl(i),
         dataDir: join(options.dir, name),
-        ...(options.kind === 'keel' ? { faultUrl: `http://127.0.0.1:${ports[i]?.fault ?? 0}` } : {}),
+        ...(options.kind === 'keel'
+          ? { faultUrl: `http://127.0.0.1:${ports[i]?.fault ?? 0}` }
+          : {}),
       };
       return new MemberProcess(spec, shape, join(options.dir, `${name}.log`));
     });
@@ -141,6 +144,13 @@ export class Cluster {
       await sleep(100);
     }
     throw clusterFailed(`no leader within ${memberReadyTimeoutMs} ms`);
+  }
+
+  /** The client of member `i` (taken modulo the cluster size). */
+  client(i: number): Etcd3 {
+    const client = this.clients[i % this.clients.length];
+    assert(client !== undefined, 'a cluster has at least one member');
+    return client;
   }
 
   /** Every exit of a member that the runner did not cause. */

@@ -28,7 +28,15 @@ async function hashKvAt(clientUrl: string, revision: number): Promise<string> {
   // Without the scheme: etcdctl 3.4's endpoint commands then send `http://host:port` as the
   // HTTP/2 authority, which Node's HTTP/2 server refuses (RST_STREAM PROTOCOL_ERROR).
   const endpoint = clientUrl.replace(/^https?:\/\//, '');
-  const args = [`--endpoints=${endpoint}`, '--command-timeout=5s', 'endpoint', 'hashkv', `--rev=${revision}`, '-w', 'json'];
+  const args = [
+    `--endpoints=${endpoint}`,
+    '--command-timeout=5s',
+    'endpoint',
+    'hashkv',
+    `--rev=${revision}`,
+    '-w',
+    'json',
+  ];
   const { stdout } = await run('etcdctl', args, { env: { ...process.env, ETCDCTL_API: '3' } });
   const parsed = JSON.parse(stdout) as { HashKV?: { hash?: number } }[];
   const hash = parsed[0]?.HashKV?.hash;
@@ -111,18 +119,23 @@ async function check(cluster: Cluster, acked: ReadonlySet<string>): Promise<stri
       const at = await memberAt({ client, clientUrl }, revision);
       hashes.push(`${name}=${at.hash}`);
       const missing = owed.filter((k) => !at.keys.has(k));
-      if (missing.length > 0) out.push(`${name} lacks ${missing.length} acknowledged writes at revision ${revision}, e.g. ${missing.slice(0, 5).join(' ')}`);
+      if (missing.length > 0)
+        out.push(
+          `${name} lacks ${missing.length} acknowledged writes at revision ${revision}, e.g. ${missing.slice(0, 5).join(' ')}`,
+        );
     } catch (e) {
       out.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  if (new Set(hashes.map((h) => h.split('=')[1])).size > 1) out.push(`HashKV differs at revision ${revision}: ${hashes.join(' ')}`);
+  if (new Set(hashes.map((h) => h.split('=')[1])).size > 1)
+    out.push(`HashKV differs at revision ${revision}: ${hashes.join(' ')}`);
   return out;
 }
 
 async function killOnce(cluster: Cluster, prng: Prng): Promise<string> {
   const leader = await cluster.leader();
-  const target = leader !== undefined && prng.next() < 0.4 ? leader : prng.int(cluster.members.length);
+  const target =
+    leader !== undefined && prng.next() < 0.4 ? leader : prng.int(cluster.members.length);
   const m = cluster.members[target];
   if (m === undefined) return '?';
   await m.kill();
@@ -140,7 +153,9 @@ async function killOnce(cluster: Cluster, prng: Prng): Promise<string> {
  */
 export async function runCrashCheck(options: CrashOptions): Promise<CrashReport> {
   const log = options.log ?? (() => undefined);
-  log(`crash seed=${options.seed} cluster=${options.kind} members=${options.members} kills=${options.kills}`);
+  log(
+    `crash seed=${options.seed} cluster=${options.kind} members=${options.members} kills=${options.kills}`,
+  );
   const prng = new Prng(options.seed);
   const workDir = await mkdtemp(join(tmpdir(), `chaos-crash-${options.kind}-`));
   const cluster = await Cluster.start({ kind: options.kind, size: options.members, dir: workDir });
@@ -148,7 +163,9 @@ export async function runCrashCheck(options: CrashOptions): Promise<CrashReport>
   const stop = new AbortController();
   const violations: string[] = [];
   let checks = 0;
-  const writers = cluster.clients.flatMap((c, i) => [0, 1, 2].map((j) => writer(c, i * 3 + j, { acked, signal: stop.signal })));
+  const writers = cluster.clients.flatMap((c, i) =>
+    [0, 1, 2].map((j) => writer(c, i * 3 + j, { acked, signal: stop.signal })),
+  );
   try {
     const every = options.checkEvery ?? 10;
     for (let k = 1; k <= options.kills && violations.length === 0; k++) {
@@ -167,5 +184,12 @@ export async function runCrashCheck(options: CrashOptions): Promise<CrashReport>
     if (violations.length === 0) await rm(workDir, { recursive: true, force: true });
     else log(`member data and logs kept in ${workDir}`);
   }
-  return { seed: options.seed, kind: options.kind, kills: options.kills, acknowledged: acked.size, checks, violations };
+  return {
+    seed: options.seed,
+    kind: options.kind,
+    kills: options.kills,
+    acknowledged: acked.size,
+    checks,
+    violations,
+  };
 }

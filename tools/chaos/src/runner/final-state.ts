@@ -43,7 +43,10 @@ export async function readFinalRange(cluster: Cluster, prefix: string): Promise<
   for (let turn = 0; performance.now() < until; turn++) {
     const client = cluster.clients[turn % cluster.clients.length];
     try {
-      const res = await client?.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix) });
+      const res = await client?.kv.range({
+        key: Buffer.from(prefix),
+        range_end: prefixEnd(prefix),
+      });
       if (res !== undefined) {
         const kvs = res.kvs.map((kv) => ({
           key: kv.key.toString(),

@@ -22,7 +22,8 @@ async function main(): Promise<number> {
   for (const f of faults) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
   process.stdout.write(`${JSON.stringify({ ...summary, faults: byKind })}\n`);
   for (const v of report.violations) log(`VIOLATION ${v}`);
-  if (report.violations.length > 0) log(`evidence in ${report.reportDir ?? '?'}; replay with --seed ${report.seed}`);
+  if (report.violations.length > 0)
+    log(`evidence in ${report.reportDir ?? '?'}; replay with --seed ${report.seed}`);
   return report.violations.length === 0 ? 0 : 1;
 }
 

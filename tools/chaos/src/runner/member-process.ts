@@ -87,14 +87,18 @@ export class MemberProcess {
     const args = memberArgs(this.spec, this.#shape);
     const child =
       this.#shape.kind === 'keel'
-        ? spawn(process.execPath, ['--conditions=@keel/source', '--import', 'tsx', keelMain, ...args], {
-            cwd: keelDir,
-            stdio: ['ignore', 'pipe', 'pipe'],
-          })
+        ? spawn(
+            process.execPath,
+            ['--conditions=@keel/source', '--import', 'tsx', keelMain, ...args],
+            {
+              cwd: keelDir,
+              stdio: ['ignore', 'pipe', 'pipe'],
+            },
+          )
         : spawn(this.#shape.etcdBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#log.write(`--- start pid ${child.pid ?? '?'}\n`);
-    child.stdout?.pipe(this.#log, { end: false });
-    child.stderr?.pipe(this.#log, { end: false });
+    child.stdout.pipe(this.#log, { end: false });
+    child.stderr.pipe(this.#log, { end: false });
     child.once('error', (e) => {
       this.unexpectedExits.push(`${this.spec.name} could not start: ${e.message}`);
     });
@@ -116,7 +120,11 @@ export class MemberProcess {
     this.#state = 'down';
     this.#child = undefined;
     if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const gone = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        resolve();
+      }),
+    );
     child.kill('SIGKILL');
     await gone;
   }
@@ -139,6 +147,10 @@ export class MemberProcess {
   async close(): Promise<void> {
     this.resume();
     await this.kill();
-    await new Promise<void>((resolve) => this.#log.end(() => resolve()));
+    await new Promise<void>((resolve) =>
+      this.#log.end(() => {
+        resolve();
+      }),
+    );
   }
 }

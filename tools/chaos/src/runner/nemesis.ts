@@ -33,11 +33,16 @@ interface Ctx {
   readonly timing: NemesisTiming;
 }
 
-async function faultEndpoint(cluster: Cluster, i: number, req: { method: string; path: string; body?: string }) {
+async function faultEndpoint(
+  cluster: Cluster,
+  i: number,
+  req: { method: string; path: string; body?: string },
+) {
   const url = cluster.members[i]?.spec.faultUrl;
   if (url === undefined) throw new Error(`member ${i} has no fault endpoint`);
   const res = await fetch(`${url}${req.path}`, { method: req.method, body: req.body ?? null });
-  if (res.status !== 204) throw new Error(`fault endpoint of member ${i}: ${res.status} ${await res.text()}`);
+  if (res.status !== 204)
+    throw new Error(`fault endpoint of member ${i}: ${res.status} ${await res.text()}`);
 }
 
 /** Cuts every link between `side` and the other members, both ways. */
@@ -47,7 +52,9 @@ async function partition(cluster: Cluster, side: ReadonlySet<number>): Promise<v
     for (let b = 0; b < cluster.members.length; b++) {
       if (side.has(a) === side.has(b)) continue;
       const body = JSON.stringify({ partitioned: true });
-      calls.push(faultEndpoint(cluster, a, { method: 'PUT', path: `/peers/${cluster.ids[b] ?? ''}`, body }));
+      calls.push(
+        faultEndpoint(cluster, a, { method: 'PUT', path: `/peers/${cluster.ids[b] ?? ''}`, body }),
+      );
     }
   }
   await Promise.all(calls);
@@ -56,7 +63,9 @@ async function partition(cluster: Cluster, side: ReadonlySet<number>): Promise<v
 /** Clears every link fault of every member. */
 export async function healPartitions(cluster: Cluster): Promise<void> {
   if (cluster.kind !== 'keel') return;
-  await Promise.all(cluster.members.map((_, i) => faultEndpoint(cluster, i, { method: 'DELETE', path: '/peers' })));
+  await Promise.all(
+    cluster.members.map((_, i) => faultEndpoint(cluster, i, { method: 'DELETE', path: '/peers' })),
+  );
 }
 
 async function hold(ctx: Ctx): Promise<void> {
@@ -117,7 +126,10 @@ async function transfer(ctx: Ctx, leader: number | undefined): Promise<string> {
 
 async function inject(ctx: Ctx, kind: FaultKind): Promise<string> {
   const leader = await ctx.cluster.leader();
-  const target = leader !== undefined && ctx.prng.next() < 0.4 ? leader : ctx.prng.int(ctx.cluster.members.length);
+  const target =
+    leader !== undefined && ctx.prng.next() < 0.4
+      ? leader
+      : ctx.prng.int(ctx.cluster.members.length);
   switch (kind) {
     case 'kill':
       return killAndRestart(ctx, target);
@@ -128,6 +140,15 @@ async function inject(ctx: Ctx, kind: FaultKind): Promise<string> {
     case 'transfer':
       return transfer(ctx, leader);
   }
+}
+
+function shuffled<T>(items: readonly T[], prng: Prng): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = prng.int(i + 1);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
 }
 
 /**
@@ -141,10 +162,16 @@ export async function runNemesis(
 ): Promise<void> {
   const kinds = [...ctx.kinds];
   const t0 = performance.now();
-  while (!ctx.signal.aborted && kinds.length > 0) {
+  const stopped = (): boolean => ctx.signal.aborted;
+  const bag: FaultKind[] = [];
+  while (!stopped() && kinds.length > 0) {
     await sleep(ctx.prng.between(...ctx.timing.quietMs), ctx.signal);
-    if (ctx.signal.aborted) break;
-    const kind = ctx.prng.pick(kinds);
+    if (stopped()) break;
+    // Kinds come in shuffled rounds (each enabled kind once per round), so even a short run
+    // injects every kind.
+    if (bag.length === 0) bag.push(...shuffled(kinds, ctx.prng));
+    const kind = bag.pop() ?? ctx.prng.pick(kinds);
+    if (!kinds.includes(kind)) continue;
     const atMs = Math.round(performance.now() - t0);
     const detail = await inject(ctx, kind);
     if (detail === 'unsupported') kinds.splice(kinds.indexOf(kind), 1);

@@ -27,7 +27,7 @@ export function prefixEnd(prefix: string): Buffer {
 }
 
 function toEvent(e: NonNullable<IWatchResponse['events']>[number]): WatchEvent {
-  const type = String(e.type).toLowerCase() === 'delete' ? 'delete' : 'put';
+  const type = e.type.toLowerCase() === 'delete' ? 'delete' : 'put';
   const base = { revision: Number(e.kv.mod_revision), key: e.kv.key.toString(), type } as const;
   return type === 'put' ? { ...base, value: e.kv.value.toString() } : base;
 }
@@ -50,7 +50,7 @@ export class RangeWatcher {
     this.#id = opts.id;
     this.#prefix = opts.prefix;
     this.#clients = opts.clients;
-    this.#member = opts.member;
+    this.#member = opts.member % opts.clients.length;
     this.#lastRevision = 0;
   }
 
@@ -66,13 +66,17 @@ export class RangeWatcher {
 
   async #follow(): Promise<void> {
     // Bounded by stop(): each turn is one stream, which ends on an error or when stop() cancels it.
-    while (!this.#stopped) {
+    while (!this.#isStopped()) {
       await this.#oneStream();
-      if (this.#stopped) break;
+      if (this.#isStopped()) break;
       this.restarts++;
       this.#member = (this.#member + 1) % this.#clients.length;
       await sleep(200);
     }
+  }
+
+  #isStopped(): boolean {
+    return this.#stopped;
   }
 
   async #oneStream(): Promise<void> {
@@ -100,8 +104,12 @@ export class RangeWatcher {
         }
         if (res.canceled) resolve();
       });
-      stream.on('error', () => resolve());
-      stream.on('end', () => resolve());
+      stream.on('error', () => {
+        resolve();
+      });
+      stream.on('end', () => {
+        resolve();
+      });
       stream.write({
         create_request: {
           key: Buffer.from(this.#prefix),
@@ -127,7 +135,8 @@ export class RangeWatcher {
   async stop(throughRevision?: number): Promise<void> {
     this.#stopped = true;
     const current = this.#segments.at(-1);
-    if (current !== undefined && throughRevision !== undefined) current.throughRevision = throughRevision;
+    if (current !== undefined && throughRevision !== undefined)
+      current.throughRevision = throughRevision;
     this.#stream?.cancel();
     await this.#running;
   }

@@ -57,7 +57,7 @@ async function cas(
     failure: [{ request_range: { key } }],
   });
   if (res.succeeded) return { succeeded: true, modRev: Number(res.header.revision) };
-  const kv = res.responses[0]?.response_range?.kvs[0];
+  const kv = res.responses[0]?.response_range.kvs[0];
   return { succeeded: false, modRev: kv === undefined ? 0 : Number(kv.mod_revision) };
 }
 

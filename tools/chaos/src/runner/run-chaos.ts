@@ -10,7 +10,7 @@ import type { RegisterInput, RegisterOutput } from '../models/register.js';
 import { settleTimeoutMs } from '../limits.js';
 import { sleep } from './clients.js';
 import { Cluster } from './cluster.js';
-import { readFinalRange, settleCluster } from './final-state.js';
+import { readFinalRange, settleCluster, type FinalRange } from './final-state.js';
 import { listPrefix, runListWorker } from './list-worker.js';
 import type { ClusterKind } from './member-process.js';
 import { runNemesis, type FaultKind, type FaultRecord, type NemesisTiming } from './nemesis.js';
@@ -18,6 +18,7 @@ import { Prng } from './prng.js';
 import { RangeWatcher } from './range-watcher.js';
 import { registerPrefix, runRegisterWorker, type WorkerContext } from './register-worker.js';
 import { judgeRun } from './verdict.js';
+import type { WatcherLog } from '../watch-checker.js';
 
 /** What to run. */
 export interface ChaosOptions {
@@ -86,35 +87,51 @@ function startWorkloads(running: Running, prng: Prng, signal: AbortSignal): Prom
   const n = cluster.members.length;
   const work: Promise<void>[] = [];
   for (let i = 0; i < 2 * n; i++) {
-    work.push(runRegisterWorker(ctx, cluster.clients[i % n] ?? cluster.clients[0]!, running.registers));
+    work.push(runRegisterWorker(ctx, cluster.client(i), running.registers));
   }
   for (let i = 0; i < n; i++) {
-    work.push(runListWorker(ctx, cluster.clients[(i + 1) % n] ?? cluster.clients[0]!, running.lists));
+    work.push(runListWorker(ctx, cluster.client(i + 1), running.lists));
   }
   for (const { watcher } of running.watchers) watcher.start();
   return work;
 }
 
 /** Waits for every watcher to catch up with its range's final read, then stops them. */
-async function finishWatchers(running: Running, finals: Map<string, { revision: number; maxModRev: number }>) {
+async function finishWatchers(
+  running: Running,
+  finals: Map<string, { revision: number; maxModRev: number }>,
+) {
   const until = performance.now() + settleTimeoutMs;
   const stalled: string[] = [];
   for (const [i, { prefix, watcher }] of running.watchers.entries()) {
     const final = finals.get(prefix);
     if (final === undefined) continue;
     const caughtUp = await watcher.waitFor(final.maxModRev, until);
-    if (!caughtUp) stalled.push(`watcher ${i} on ${prefix} stopped at revision ${watcher.lastRevision}, the range reached ${final.maxModRev}`);
+    if (!caughtUp)
+      stalled.push(
+        `watcher ${i} on ${prefix} stopped at revision ${watcher.lastRevision}, the range reached ${final.maxModRev}`,
+      );
     await watcher.stop(caughtUp ? final.revision : undefined);
   }
   return stalled;
 }
 
-async function faultPhase(running: Running, options: ChaosOptions, prng: Prng): Promise<FaultRecord[]> {
+async function faultPhase(
+  running: Running,
+  options: ChaosOptions,
+  prng: Prng,
+): Promise<FaultRecord[]> {
   const log = options.log ?? (() => undefined);
   const faults: FaultRecord[] = [];
   const nemesisStop = new AbortController();
   const nemesis = runNemesis(
-    { cluster: running.cluster, prng: prng.fork(), signal: nemesisStop.signal, timing: options.timing ?? defaultTiming, kinds: options.faults },
+    {
+      cluster: running.cluster,
+      prng: prng.fork(),
+      signal: nemesisStop.signal,
+      timing: options.timing ?? defaultTiming,
+      kinds: options.faults,
+    },
     (f) => {
       faults.push(f);
       log(`fault ${f.kind} at ${f.atMs} ms: ${f.detail}`);
@@ -126,59 +143,97 @@ async function faultPhase(running: Running, options: ChaosOptions, prng: Prng): 
   return faults;
 }
 
+/** After the faults: heal, read the final state, let the watchers catch up, and judge. */
+async function finishRun(
+  running: Running,
+  options: ChaosOptions,
+  faults: readonly FaultRecord[],
+): Promise<ChaosReport> {
+  const { cluster, watchers } = running;
+  await settleCluster(cluster);
+  const finalRegisters = await readFinalRange(cluster, registerPrefix);
+  const finalLists = await readFinalRange(cluster, listPrefix);
+  const maxRev = (r: FinalRange) => ({
+    revision: r.revision,
+    maxModRev: Math.max(0, ...r.kvs.map((kv) => kv.modRev)),
+  });
+  const finals = new Map([
+    [registerPrefix, maxRev(finalRegisters)],
+    [listPrefix, maxRev(finalLists)],
+  ]);
+  const stalled = await finishWatchers(running, finals);
+  const reportDir = join(options.outDir, `${options.kind}-seed-${options.seed}`);
+  const byPrefix = new Map<string, WatcherLog[]>();
+  for (const { prefix, watcher } of watchers) {
+    byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), ...watcher.logs()]);
+  }
+  const registers = running.registers.operations();
+  const lists = running.lists.operations();
+  const evidence = { registers, lists, finalRegisters, finalLists, watchers: byPrefix };
+  const verdict = await judgeRun(evidence, reportDir);
+  const crashes = cluster.unexpectedExits().map((e) => `member crash: ${e}`);
+  const violations = [...crashes, ...stalled, ...verdict.violations];
+  return {
+    seed: options.seed,
+    kind: options.kind,
+    members: options.members,
+    registerOps: counts(registers),
+    listOps: counts(lists),
+    watchEvents: [...byPrefix.values()].flat().reduce((sum, w) => sum + w.events.length, 0),
+    keysChecked: verdict.keysChecked,
+    inconclusiveKeys: verdict.inconclusiveKeys,
+    faults,
+    violations,
+    ...(violations.length > 0 ? { reportDir } : {}),
+  };
+}
+
+function describeOptions(o: ChaosOptions): string {
+  const seconds = Math.round(o.durationMs / 1000);
+  return (
+    `chaos seed=${o.seed} cluster=${o.kind} members=${o.members} seconds=${seconds} ` +
+    `faults=${o.faults.join(',')}`
+  );
+}
+
 /**
  * Runs the workloads against a fresh cluster under faults for `durationMs`, then checks the
- * history. Never throws for a violation: the report lists them.
+ * history. Never throws for a violation: the report lists them, and the members' data and logs
+ * are kept (their directory is logged).
  *
  * @throws ChaosError `CLUSTER_FAILED` when the cluster cannot start or serve final reads.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
-  log(`chaos seed=${options.seed} cluster=${options.kind} members=${options.members} seconds=${Math.round(options.durationMs / 1000)} faults=${options.faults.join(',')}`);
+  log(describeOptions(options));
   const prng = new Prng(options.seed);
   const workDir = await mkdtemp(join(tmpdir(), `chaos-${options.kind}-`));
   const cluster = await Cluster.start({ kind: options.kind, size: options.members, dir: workDir });
   const watchers = [registerPrefix, registerPrefix, listPrefix, listPrefix].map((prefix, i) => ({
     prefix,
-    watcher: new RangeWatcher({ id: `w${i}`, prefix, clients: cluster.clients, member: i % options.members }),
+    watcher: new RangeWatcher({ id: `w${i}`, prefix, clients: cluster.clients, member: i }),
   }));
-  const running: Running = { cluster, registers: new HistoryRecorder(), lists: new HistoryRecorder(), watchers };
+  const running: Running = {
+    cluster,
+    registers: new HistoryRecorder(),
+    lists: new HistoryRecorder(),
+    watchers,
+  };
   const stopWork = new AbortController();
+  let keep = true;
   try {
     const work = startWorkloads(running, prng.fork(), stopWork.signal);
     const faults = await faultPhase(running, options, prng);
     stopWork.abort();
     await Promise.all(work);
-    await settleCluster(cluster);
-    const finalRegisters = await readFinalRange(cluster, registerPrefix);
-    const finalLists = await readFinalRange(cluster, listPrefix);
-    const maxRev = (r: typeof finalRegisters) => ({ revision: r.revision, maxModRev: Math.max(0, ...r.kvs.map((kv) => kv.modRev)) });
-    const stalled = await finishWatchers(running, new Map([[registerPrefix, maxRev(finalRegisters)], [listPrefix, maxRev(finalLists)]]));
-    const reportDir = join(options.outDir, `${options.kind}-seed-${options.seed}`);
-    const byPrefix = new Map<string, ReturnType<RangeWatcher['logs']>>();
-    for (const { prefix, watcher } of watchers) byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), ...watcher.logs()]);
-    const registers = running.registers.operations();
-    const lists = running.lists.operations();
-    const verdict = await judgeRun({ registers, lists, finalRegisters, finalLists, watchers: byPrefix }, reportDir);
-    const violations = [...cluster.unexpectedExits().map((e) => `member crash: ${e}`), ...stalled, ...verdict.violations];
-    const watchEvents = [...byPrefix.values()].flat().reduce((sum, w) => sum + w.events.length, 0);
-    return {
-      seed: options.seed,
-      kind: options.kind,
-      members: options.members,
-      registerOps: counts(registers),
-      listOps: counts(lists),
-      watchEvents,
-      keysChecked: verdict.keysChecked,
-      inconclusiveKeys: verdict.inconclusiveKeys,
-      faults,
-      violations,
-      ...(violations.length > 0 ? { reportDir } : {}),
-    };
+    const report = await finishRun(running, options, faults);
+    keep = report.violations.length > 0;
+    return report;
   } finally {
     stopWork.abort();
     for (const { watcher } of watchers) await watcher.stop();
     await cluster.close();
-    await rm(workDir, { recursive: true, force: true });
+    if (keep) log(`member data and logs kept in ${workDir}`);
+    else await rm(workDir, { recursive: true, force: true });
   }
 }
