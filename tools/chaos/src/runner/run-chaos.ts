@@ -1,6 +1,7 @@
 // One chaos run: a cluster of member processes, register and list-append workers and range
 // watchers recording everything, the fault schedule for the run's duration, then healing, final
 // reads, and the checks. Everything random comes from the seed, which is logged first.
+import { setMaxListeners } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,6 +221,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     watchers,
   };
   const stopWork = new AbortController();
+  // Every worker waits on this signal while it backs off; more than Node's default of 10 is normal.
+  setMaxListeners(64, stopWork.signal);
   let keep = true;
   try {
     const work = startWorkloads(running, prng.fork(), stopWork.signal);
