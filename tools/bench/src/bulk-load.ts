@@ -34,10 +34,15 @@ export async function bulkLoad(url: string, load: BulkLoad): Promise<number> {
       loaded += hi - lo;
     }
   };
+  const t0 = performance.now();
   try {
     await Promise.all(Array.from({ length: limits.bulkLoadConcurrency }, loader));
   } finally {
     client.close();
   }
+  const secs = (performance.now() - t0) / 1000;
+  process.stderr.write(
+    `bench-etcd:   loaded ${loaded} keys in ${secs.toFixed(1)} s (${(loaded / secs).toFixed(0)} keys/s)\n`,
+  );
   return loaded;
 }

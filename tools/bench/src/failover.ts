@@ -49,7 +49,7 @@ export async function measureFailover(
         await client.call(
           '/etcdserverpb.KV/Put',
           encodePut(Buffer.from(key), Buffer.alloc(limits.valueBytes)),
-          limits.callTimeoutMs,
+          limits.failoverCallTimeoutMs,
         );
         acked.push(key);
         if (sentAt > state.killAt)
