@@ -52,3 +52,8 @@ export const reconfigHealthMs = 5000;
 export const learnerReadyShare = 0.9;
 /** Time between a member's attempts to publish its name and client URLs until one applies. */
 export const publishRetryMs = 1000;
+/**
+ * How long a member that applied its own removal keeps running before it stops (etcd's 1 s), so
+ * the messages that tell the others the removal is committed (and hand leadership on) go out.
+ */
+export const removedStopDelayMs = 1000;

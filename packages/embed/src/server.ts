@@ -21,7 +21,7 @@ import { createLeaseApi, type LeaseApi } from './lease-api.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { AutoCompactor } from './auto-compactor.js';
 import { Leadership, type LeaderChange, type LeaderWork } from './leadership.js';
-import { requestTimeoutMs } from './limits.js';
+import { removedStopDelayMs, requestTimeoutMs } from './limits.js';
 import { startListeners, type Listeners } from './listeners.js';
 import { silentLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
@@ -516,7 +516,9 @@ function followMembership(o: {
       }
       const message = 'the member has been permanently removed from the cluster';
       o.logger.warn({ memberId: id.toString(16) }, `${message}; stopping`);
-      o.server.stopOn(new EmbedError({ code: 'MEMBER_REMOVED', message }));
+      o.clock.after(removedStopDelayMs, () => {
+        o.server.stopOn(new EmbedError({ code: 'MEMBER_REMOVED', message }));
+      });
     },
   });
 }

@@ -1,0 +1,158 @@
+// Goal: etcd's own client changes Keel's membership: `etcdctl member add --learner`, a new member
+// started with clusterState 'existing', `member promote`, `member list` with every member's
+// client URLs, `move-leader`, `member remove` (the removed member stops), and etcd's error texts
+// for a promote of a voter and an unknown member.
+// Method: real members in process on 127.0.0.1, Debian's /usr/bin/etcdctl (ETCDCTL_API=3) with
+// explicit time limits; output checked line by line. A promote refused while the learner catches
+// up ("in sync with leader") is asked again until a deadline, as an operator would.
+import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatMemberId, startServer, type Server, type ServerConfig } from '../src/index.js';
+import { freePorts, tempDir, within } from './helpers.js';
+
+let dir: string;
+let remove: () => Promise<void>;
+const servers: Server[] = [];
+let a: Server;
+let urls: [string, string];
+
+function etcdctl(
+  endpoint: Server,
+  args: readonly string[],
+): Promise<{ code: number; out: string }> {
+  const ep = (endpoint.clientUrls[0] ?? '').replace(/^http:\/\//, '');
+  return new Promise((resolve, reject) => {
+    execFile(
+      '/usr/bin/etcdctl',
+      [`--endpoints=${ep}`, '--dial-timeout=3s', '--command-timeout=8s', ...args],
+      { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 15_000 },
+      (err, stdout, stderr) => {
+        if (err !== null && typeof err.code !== 'number') {
+          reject(new Error(err.message));
+          return;
+        }
+        resolve({ code: err === null ? 0 : Number(err.code), out: stdout + stderr });
+      },
+    );
+  });
+}
+
+/** An ID as etcdctl prints it with `%16x`: padded with spaces to 16 characters. */
+const pad = (hex: string | undefined): string => (hex ?? '').padStart(16, ' ');
+
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Runs etcdctl until it succeeds or fails without `retryText` in its output, within `ms`. */
+async function ctlUntil(
+  via: Server,
+  args: readonly string[],
+  retryText: string,
+): Promise<{ code: number; out: string }> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const r = await etcdctl(via, args);
+    if (r.code === 0 || !r.out.includes(retryText) || Date.now() > deadline) return r;
+    await pause(200);
+  }
+}
+
+function config(name: string, peerUrl: string, extra: ServerConfig = {}): ServerConfig {
+  return {
+    name,
+    dataDir: `${dir}/${name}`,
+    listenPeerUrls: [peerUrl],
+    initialAdvertisePeerUrls: [peerUrl],
+    listenClientUrls: ['http://127.0.0.1:0'],
+    advertiseClientUrls: ['http://127.0.0.1:0'],
+    tickMs: 20,
+    electionMs: 200,
+    ...extra,
+  };
+}
+
+beforeAll(async () => {
+  ({ dir, remove } = await tempDir());
+  urls = (await freePorts(2)).map((p) => `http://127.0.0.1:${p}`) as [string, string];
+  a = await startServer(config('a', urls[0]), { unsafeNoSync: true });
+  servers.push(a);
+  await within(a.ready, 5000, 'ready');
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await remove();
+});
+
+describe('etcdctl member commands', () => {
+  it('member add --learner, start it, promote, list, move-leader, remove', async () => {
+    const cid = formatMemberId(a.clusterId);
+    const added = await etcdctl(a, ['member', 'add', 'b', `--peer-urls=${urls[1]}`, '--learner']);
+    expect(added.code).toBe(0);
+    const id = /Member +([0-9a-f]+) added to cluster +([0-9a-f]+)/.exec(added.out);
+    expect(id?.[2]).toBe(cid);
+    expect(added.out).toContain(`ETCD_INITIAL_CLUSTER_STATE="existing"`);
+    const cluster = /ETCD_INITIAL_CLUSTER="([^"]+)"/.exec(added.out)?.[1] ?? '';
+    expect(cluster.split(',').sort()).toEqual([`a=${urls[0]}`, `b=${urls[1]}`]);
+    // Unstarted until it runs and publishes its name.
+    const before = await etcdctl(a, ['member', 'list']);
+    expect(before.out).toContain(`${id?.[1] ?? ''}, unstarted, , ${urls[1]}, , true`);
+    const b = await startServer(
+      config('b', urls[1], { clusterState: 'existing', initialCluster: cluster }),
+      {
+        unsafeNoSync: true,
+      },
+    );
+    servers.push(b);
+    expect(formatMemberId(b.memberId)).toBe(id?.[1]);
+    await within(b.ready, 10_000, 'b ready');
+    const promoted = await ctlUntil(a, ['member', 'promote', id?.[1] ?? ''], 'in sync with leader');
+    expect(promoted.out).toContain(`Member ${pad(id?.[1])} promoted in cluster ${pad(cid)}`);
+    // Both list both, each with the client URL it published, neither a learner.
+    const rows = [a, b].map(
+      (m, i) =>
+        `${formatMemberId(m.memberId)}, started, ${m.name}, ${urls[i] ?? ''}, ${m.clientUrls[0] ?? ''}, false`,
+    );
+    for (const via of [a, b]) {
+      const deadline = Date.now() + 10_000;
+      let out = (await etcdctl(via, ['member', 'list'])).out;
+      while (!rows.every((r) => out.includes(r)) && Date.now() < deadline) {
+        await pause(100);
+        out = (await etcdctl(via, ['member', 'list'])).out;
+      }
+      for (const r of rows) expect(out).toContain(r);
+    }
+    const moved = await etcdctl(a, ['move-leader', id?.[1] ?? '']);
+    expect(moved.out).toContain(
+      `Leadership transferred from ${formatMemberId(a.memberId)} to ${id?.[1] ?? ''}`,
+    );
+    expect(b.isLeader()).toBe(true);
+    // Remove b through a follower (a); b stops itself.
+    const removed = await ctlUntil(a, ['member', 'remove', id?.[1] ?? ''], 'unhealthy cluster');
+    expect(removed.out).toContain(`Member ${pad(id?.[1])} removed from cluster ${pad(cid)}`);
+    await within(b.stopped, 10_000, 'b stops');
+    await within(
+      new Promise<void>((resolve) => {
+        if (a.isLeader()) resolve();
+        a.onLeaderChange((c) => {
+          if (c.isLeader) resolve();
+        });
+      }),
+      10_000,
+      'a leads alone',
+    );
+    const after = await etcdctl(a, ['member', 'list']);
+    expect(after.out.trim().split('\n')).toHaveLength(1);
+  }, 90_000);
+
+  it("answers etcd's errors for a promote of a voter and an unknown member", async () => {
+    const voter = await etcdctl(a, ['member', 'promote', formatMemberId(a.memberId)]);
+    expect(voter.code).not.toBe(0);
+    expect(voter.out).toContain('etcdserver: can only promote a learner member');
+    const unknown = await etcdctl(a, ['member', 'remove', 'ffff']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.out).toContain('etcdserver: member not found');
+    const badTarget = await etcdctl(a, ['move-leader', 'ffff']);
+    expect(badTarget.code).not.toBe(0);
+    expect(badTarget.out).toContain('etcdserver: bad leader transferee');
+  }, 30_000);
+});
