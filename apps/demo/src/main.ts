@@ -1,13 +1,23 @@
 // `pnpm demo`: the etcd-embed article on Keel. One member runs embedded in this process; the
 // put/get loop talks to it through the etcd3 client over gRPC, as the article's program does.
+// `--members 3` runs a local cluster of `keel` processes instead, and `--chaos` kills its leader.
 import { isEmbedError } from '@keel/embed';
-import { DemoArgsError, parseDemoArgs } from './args.js';
+import { DemoArgsError, parseDemoArgs, type DemoArgs } from './args.js';
+import { isDemoError } from './errors.js';
 import { createOutput } from './output.js';
 import { runSingleMember } from './single-member.js';
+import { runThreeMembers } from './three-members.js';
+
+/** Exit status when an acknowledged write was lost (1 is a failure, 2 a bad flag). */
+const lostWriteExitCode = 3;
 
 const out = createOutput();
 const stop = new AbortController();
-process.once('SIGINT', () => {
+process.on('SIGINT', () => {
+  if (stop.signal.aborted) {
+    // A second Ctrl-C: stop at once (the exit handler kills any member process).
+    process.exit(130);
+  }
   out.line('stopping (Ctrl-C)...');
   stop.abort();
 });
@@ -15,13 +25,34 @@ process.once('SIGTERM', () => {
   stop.abort();
 });
 
+function stopAfter(durationMs: number): void {
+  if (durationMs === 0) return;
+  setTimeout(() => {
+    if (stop.signal.aborted) return;
+    out.line(`stopping (--duration ${durationMs / 1000} s reached)...`);
+    stop.abort();
+  }, durationMs).unref();
+}
+
+async function runCluster(args: DemoArgs): Promise<void> {
+  const { tally, kills, lost } = await runThreeMembers(args, out, stop.signal);
+  if (args.chaosMs > 0) out.line(`chaos: ${kills} leaders killed with SIGKILL and restarted`);
+  out.line(
+    `done: ${tally.rounds} rounds, ${tally.acknowledged} writes acknowledged, ${tally.failed} failed, ${lost.length} lost`,
+  );
+  if (lost.length > 0) {
+    out.error(
+      'keel demo: acknowledged writes were lost (listed above); the data directories are kept',
+    );
+    process.exitCode = lostWriteExitCode;
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseDemoArgs(process.argv.slice(2));
-  if (args.members !== 1) {
-    out.error(
-      'keel demo: --members 3 needs the keel command to start members, which is not built yet; run without --members',
-    );
-    process.exitCode = 2;
+  stopAfter(args.durationMs);
+  if (args.members === 3) {
+    await runCluster(args);
     return;
   }
   const result = await runSingleMember(args, out, stop.signal);
@@ -37,6 +68,7 @@ main().catch((e: unknown) => {
     return;
   }
   if (isEmbedError(e)) out.error(`keel demo: the server failed (${e.code}): ${e.message}`);
+  else if (isDemoError(e)) out.error(`keel demo: ${e.message}`);
   else out.error(`keel demo: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   process.exitCode = 1;
 });

@@ -1,4 +1,5 @@
 import type { Etcd3 } from 'etcd3';
+import { pause } from './pause.js';
 
 /** The key the etcd-embed article writes in its loop. */
 export const demoKey = 'yandaojiumozhi';
@@ -23,16 +24,31 @@ export interface PutGetLoopResult {
   readonly failed: number;
 }
 
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done);
-  });
+/** How often and how long a loop of rounds runs. */
+export interface RoundOptions {
+  readonly intervalMs: number;
+  /** Stop after this many rounds; 0 runs until `signal` aborts. */
+  readonly rounds: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * Runs `round(n)` for n = 1, 2, ... with `intervalMs` between the end of one round and the start
+ * of the next, until `options.rounds` rounds ran or `signal` aborts. Returns the rounds run.
+ */
+export async function repeatRounds(
+  options: RoundOptions,
+  round: (n: number) => Promise<void>,
+): Promise<number> {
+  const { signal } = options;
+  let rounds = 0;
+  while (!(signal?.aborted ?? false) && (options.rounds === 0 || rounds < options.rounds)) {
+    if (rounds > 0) await pause(options.intervalMs, signal);
+    if (signal?.aborted) break;
+    rounds++;
+    await round(rounds);
+  }
+  return rounds;
 }
 
 /**
@@ -41,14 +57,10 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
  * wrong and the loop goes on (during an election writes fail for a moment).
  */
 export async function runPutGetLoop(options: PutGetLoopOptions): Promise<PutGetLoopResult> {
-  const { client, print, signal } = options;
-  let rounds = 0;
+  const { client, print } = options;
   let acknowledged = 0;
   let failed = 0;
-  while (!(signal?.aborted ?? false) && (options.rounds === 0 || rounds < options.rounds)) {
-    if (rounds > 0) await pause(options.intervalMs, signal);
-    if (signal?.aborted) break;
-    rounds++;
+  const rounds = await repeatRounds(options, async (round) => {
     const value = `mibao-${options.nextInt(100)}`;
     try {
       await client.put(demoKey).value(value);
@@ -57,8 +69,8 @@ export async function runPutGetLoop(options: PutGetLoopOptions): Promise<PutGetL
       print(`${demoKey} : ${read ?? '(missing)'}`);
     } catch (e) {
       failed++;
-      print(`round ${rounds} failed: ${(e as Error).message} (the loop goes on)`);
+      print(`round ${round} failed: ${(e as Error).message} (the loop goes on)`);
     }
-  }
+  });
   return { rounds, acknowledged, failed };
 }
