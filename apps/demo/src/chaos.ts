@@ -23,19 +23,20 @@ export interface ChaosOptions {
 export async function runChaos(options: ChaosOptions): Promise<number> {
   const { observer, out, signal } = options;
   let kills = 0;
+  // The period runs from one kill to the next, whatever the restart took.
+  let nextMs = performance.now() + options.everyMs;
   await pause(options.everyMs, signal);
   while (!signal.aborted) {
+    nextMs += options.everyMs;
     const leader = observer.leader();
     if (leader === undefined) {
-      out.fault(
-        `chaos: no leader to kill right now (an election is under way); next try in ${options.everyMs / 1000} s`,
-      );
+      out.fault('chaos: no leader to kill right now (an election is under way)');
     } else {
       kills++;
       // Killing another leader while this one is down would leave no quorum: stop instead.
       if (!(await killAndRestart(options, leader))) return kills;
     }
-    await pause(options.everyMs, signal);
+    await pause(Math.max(0, nextMs - performance.now()), signal);
   }
   return kills;
 }

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
+import { DemoError, isDemoError } from './errors.js';
 import { memberClient } from './member-client.js';
 import { MemberProcess, type MemberSpec } from './member-process.js';
 import { freePort } from './ports.js';
@@ -56,7 +57,12 @@ export class LocalCluster {
     } catch (e) {
       await cluster.stop();
       await rm(dir, { recursive: true, force: true });
-      throw e;
+      if (!isDemoError(e, 'MEMBER_EXITED')) throw e;
+      throw new DemoError({
+        code: 'MEMBER_EXITED',
+        message: `${e.message}\n(if a port was taken meanwhile, run the demo again: it picks free ports each time)`,
+        cause: e,
+      });
     }
     return cluster;
   }

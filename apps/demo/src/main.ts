@@ -36,7 +36,8 @@ function stopAfter(durationMs: number): void {
 
 async function runCluster(args: DemoArgs): Promise<void> {
   const { tally, kills, lost } = await runThreeMembers(args, out, stop.signal);
-  if (args.chaosMs > 0) out.line(`chaos: ${kills} leaders killed with SIGKILL and restarted`);
+  if (args.chaosMs > 0)
+    out.line(`chaos: the leader was killed with SIGKILL and restarted ${kills} times`);
   out.line(
     `done: ${tally.rounds} rounds, ${tally.acknowledged} writes acknowledged, ${tally.failed} failed, ${lost.length} lost`,
   );

@@ -44,9 +44,9 @@ export function createOutput(tty = process.stdout.isTTY): Output {
       write(process.stderr, paint(31, text));
     },
     status: (text) => {
-      if (!tty) return;
+      if (!tty || text === live) return;
       live = text;
-      process.stdout.write(`${clearLine}${paint(2, live)}`);
+      process.stdout.write(live === '' ? clearLine : `${clearLine}${paint(2, live)}`);
     },
   };
 }
