@@ -93,6 +93,7 @@ export async function runThreeMembers(
     stop.abort();
   };
   signal.addEventListener('abort', onAbort);
+  if (signal.aborted) stop.abort(); // Ctrl-C while the members started
   let firstLeader: () => void = () => undefined;
   const elected = new Promise<void>((resolve) => (firstLeader = resolve));
   const watching = observer.run(stop.signal, (changed) => {
@@ -102,6 +103,10 @@ export async function runThreeMembers(
   });
   out.line('waiting for the members to elect a leader...');
   await Promise.race([elected, pause(memberStartMs, stop.signal)]);
+  if (observer.view.leaderId === 0 && !stop.signal.aborted)
+    out.error(
+      `no leader after ${memberStartMs / 1000} s; the loop starts anyway (writes fail until one is elected)`,
+    );
   const chaos =
     args.chaosMs > 0
       ? runChaos({ cluster, observer, everyMs: args.chaosMs, out, signal: stop.signal })
