@@ -7,11 +7,12 @@ export const statusPollMs = 250;
 /** Longest wait for one status answer; a member slower than this counts as not answering. */
 export const statusDeadlineMs = 1000;
 /**
- * Longest wait for one put or get of the loop. A write forwarded to a leader that was just killed
- * waits for the next election; past this the round is reported failed (its outcome unknown, so it
- * is never counted as acknowledged).
+ * Longest wait for one put or get of the loop. A write that a follower forwarded to a leader that
+ * was just killed is lost with it and never answered (as in etcd, the member would time out after
+ * several seconds); past this bound the round is reported failed, its outcome unknown, so it is
+ * never counted as acknowledged. Healthy puts take milliseconds, so 2 s keeps the loop moving.
  */
-export const requestDeadlineMs = 5000;
+export const requestDeadlineMs = 2000;
 /** Longest wait for a `keel` member process to start serving clients. */
 export const memberStartMs = 30_000;
 /** Longest wait for a member to exit after SIGTERM before it gets SIGKILL. */
