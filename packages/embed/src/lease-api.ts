@@ -9,9 +9,15 @@ import type {
   LeaseTimeToLiveRequest,
   LeaseTimeToLiveResponse,
 } from '@keel/kv-mvcc';
+import type { LoadedTls } from '@keel/raft-transport-ws';
 import { assert } from './assert.js';
+import type { Clock } from './clock.js';
 import { proposeRequest, type KvHost, type WithHeader } from './kv-api.js';
+import { LeaseForwarder } from './lease-forwarder.js';
 import type { LeaseKeeper } from './lease-keeper.js';
+import { createLeaseLeaderOps, type LeaseLeaderOps } from './lease-leader.js';
+import type { Leadership } from './leadership.js';
+import type { Membership } from './membership.js';
 
 /** The in-process Lease API (etcd's Lease service). */
 export interface LeaseApi {
@@ -20,18 +26,46 @@ export interface LeaseApi {
   /** Revokes lease `id` and deletes its keys. @throws MvccError LEASE_NOT_FOUND */
   revoke(id: number): Promise<WithHeader<LeaseRevokeResponse>>;
   /**
-   * Restarts the lease's TTL. Must run on the leader for now.
-   * @throws EmbedError NOT_LEADER on a follower; MvccError LEASE_NOT_FOUND
+   * Restarts the lease's TTL on the leader; a follower forwards it there (etcd's LeaseRenew).
+   * @throws MvccError LEASE_NOT_FOUND; EmbedError NOT_LEADER (no leader within the request's time
+   * limit), TIMEOUT (the leader did not answer within it), STOPPED
    */
   keepAlive(id: number): Promise<WithHeader<LeaseKeepAliveResponse>>;
-  /** The lease's remaining TTL (the leader's count when this member leads). */
+  /**
+   * The lease's granted TTL and its remaining TTL as the leader counts it (a follower asks the
+   * leader). @throws as `keepAlive`
+   */
   timeToLive(req: LeaseTimeToLiveRequest): Promise<WithHeader<LeaseTimeToLiveResponse>>;
   /** Every lease. */
   leases(): Promise<WithHeader<LeaseLeasesResponse>>;
 }
 
-/** Builds `server.lease`. */
-export function createLeaseApi(host: KvHost, keeper: LeaseKeeper): LeaseApi {
+/** What the lease side of a member is built from, besides the KV host. */
+export interface LeaseParts {
+  readonly keeper: LeaseKeeper;
+  readonly leadership: Leadership;
+  readonly membership: Membership;
+  readonly clock: Clock;
+  readonly requestTimeoutMs: number;
+  /** The member's peer TLS material when its peer URLs are https. */
+  readonly peerTls: LoadedTls | undefined;
+}
+
+/** A member's lease side: `server.lease`, the leader's answers (served to peers), the forwarder. */
+export interface LeaseSide {
+  readonly api: LeaseApi;
+  readonly leaderOps: LeaseLeaderOps;
+  readonly forwarder: LeaseForwarder;
+}
+
+/** Builds `server.lease` with the leader's answers and the forwarding to them. */
+export function createLeaseSide(host: KvHost, parts: LeaseParts): LeaseSide {
+  const leaderOps = createLeaseLeaderOps(host, parts.keeper);
+  const forwarder = new LeaseForwarder({ ...parts, local: leaderOps });
+  return { api: createLeaseApi(host, parts.keeper, forwarder), leaderOps, forwarder };
+}
+
+function createLeaseApi(host: KvHost, keeper: LeaseKeeper, forwarder: LeaseForwarder): LeaseApi {
   const withHeader = <T extends object>(r: T): WithHeader<T> => ({ ...r, header: host.header() });
   return {
     async grant(req) {
@@ -45,16 +79,16 @@ export function createLeaseApi(host: KvHost, keeper: LeaseKeeper): LeaseApi {
       assert('leaseRevoke' in res, 'a lease revoke is answered with leaseRevoke');
       return withHeader(res.leaseRevoke);
     },
-    keepAlive(id) {
+    async keepAlive(id) {
       host.checkOpen();
-      const res = keeper.keepAlive(id);
-      return Promise.resolve(withHeader({ ...res, revision: host.store.revision }));
+      const res = await forwarder.keepAlive(id);
+      return withHeader({ ...res, revision: host.store.revision });
     },
     async timeToLive(req) {
       host.checkOpen();
-      await host.readBarrier();
-      const res = host.store.leaseTimeToLive(req);
-      return withHeader({ ...res, TTL: keeper.remainingSeconds(req.ID, res.TTL) });
+      // The keys and TTLs are the leader's; the header is this member's, as etcd fills it.
+      const res = await forwarder.timeToLive(req);
+      return withHeader({ ...res, revision: host.store.revision });
     },
     leases() {
       host.checkOpen();

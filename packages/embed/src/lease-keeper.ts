@@ -1,8 +1,11 @@
 // Lease expiry, as etcd's lessor does it: only the leader keeps lease deadlines, and an expired
 // lease is revoked by proposing LeaseRevoke through the log, so every member deletes the
-// attached keys at the same index. A member that becomes leader gives every lease a full TTL
-// again (etcd's Promote), since it cannot know how long the previous leader had counted.
-import type { ApplyRequest, ApplyResult, MvccStore } from '@keel/kv-mvcc';
+// attached keys at the same index. A member that becomes leader gives every lease its TTL again
+// plus one election timeout (etcd's Promote(electionTimeout)), since it cannot know how long the
+// previous leader had counted: the TTL is the last checkpointed remaining TTL when the store has
+// one, else the granted TTL (lease checkpoints are off, as in etcd by default, so it is the
+// granted TTL).
+import { MvccError, type ApplyRequest, type ApplyResult, type MvccStore } from '@keel/kv-mvcc';
 import type { Cancel, Clock } from './clock.js';
 import type { Logger } from './config.js';
 import { EmbedError } from './errors.js';
@@ -15,6 +18,8 @@ export interface LeaseKeeperHost {
   readonly clock: Clock;
   readonly leadership: Leadership;
   readonly logger: Logger;
+  /** What a new leader adds to every lease's TTL (etcd extends by the election timeout). */
+  readonly promoteExtendMs: number;
   propose(request: ApplyRequest): Promise<ApplyResult>;
 }
 
@@ -46,6 +51,7 @@ export class LeaseKeeper {
   #lead(signal: AbortSignal): Promise<void> {
     this.#deadlines.clear();
     this.#revoking.clear();
+    this.#promote();
     this.#check();
     return new Promise((resolve) => {
       const cancel: Cancel = this.#h.clock.every(leaseCheckIntervalMs, () => {
@@ -56,6 +62,16 @@ export class LeaseKeeper {
         resolve();
       });
     });
+  }
+
+  /** Gives every lease its TTL again, plus the extension, from now (etcd's Promote). */
+  #promote(): void {
+    const now = this.#h.clock.nowMs();
+    const store = this.#h.store;
+    for (const { ID } of store.leaseLeases().leases) {
+      const ttl = store.leaseTimeToLive({ ID }).TTL;
+      this.#deadlines.set(ID, now + this.#h.promoteExtendMs + ttl * 1000);
+    }
   }
 
   /** Picks up new leases, forgets revoked ones, and proposes revokes for expired ones. */
@@ -91,29 +107,43 @@ export class LeaseKeeper {
   }
 
   /**
-   * Restarts lease `id`'s TTL on the leader (etcd's LeaseKeepAlive).
-   * @throws EmbedError NOT_LEADER on a follower (forwarding keep-alives is not built yet);
+   * Restarts lease `id`'s TTL on the leader (etcd's LeaseKeepAlive). A lease whose deadline has
+   * passed is gone, though its revoke may not be applied yet: as etcd's leader, which waits for
+   * that revoke, it answers LEASE_NOT_FOUND.
+   * @throws EmbedError NOT_LEADER off the leader (followers forward, lease-forwarder.ts);
    * MvccError LEASE_NOT_FOUND.
    */
   keepAlive(id: number): { ID: number; TTL: number } {
     if (!this.#h.leadership.isLeader()) {
-      throw new EmbedError({ code: 'NOT_LEADER', message: 'lease keep-alive must reach the leader' });
+      throw new EmbedError({
+        code: 'NOT_LEADER',
+        message: 'lease keep-alive must reach the leader',
+      });
+    }
+    const now = this.#h.clock.nowMs();
+    const deadline = this.#deadlines.get(id);
+    if (deadline !== undefined && deadline <= now) {
+      throw new MvccError({ code: 'LEASE_NOT_FOUND', message: 'requested lease not found' });
     }
     const res = this.#h.store.leaseKeepAlive({ ID: id });
-    this.#deadlines.set(id, this.#h.clock.nowMs() + res.TTL * 1000);
+    this.#deadlines.set(id, now + res.TTL * 1000);
     return { ID: id, TTL: res.TTL };
   }
 
   /** Starts lease `id`'s deadline now on the leader, once its grant has been applied. */
   noteGrant(id: number, ttlSeconds: number): void {
-    if (this.#h.leadership.isLeader()) this.#deadlines.set(id, this.#h.clock.nowMs() + ttlSeconds * 1000);
+    if (this.#h.leadership.isLeader())
+      this.#deadlines.set(id, this.#h.clock.nowMs() + ttlSeconds * 1000);
   }
 
-  /** Seconds left of lease `id` as this member knows them (the leader's deadline when leading). */
+  /**
+   * Whole seconds left of lease `id` as this member knows them (the leader's deadline when
+   * leading), rounded down as etcd reports `Remaining().Seconds()`.
+   */
   remainingSeconds(id: number, fallback: number): number {
     const deadline = this.#deadlines.get(id);
     if (deadline === undefined || !this.#h.leadership.isLeader()) return fallback;
-    return Math.max(0, Math.ceil((deadline - this.#h.clock.nowMs()) / 1000));
+    return Math.max(0, Math.floor((deadline - this.#h.clock.nowMs()) / 1000));
   }
 
   /** Stops keeping deadlines. Idempotent. */

@@ -57,3 +57,15 @@ export const publishRetryMs = 1000;
  * the messages that tell the others the removal is committed (and hand leadership on) go out.
  */
 export const removedStopDelayMs = 1000;
+
+/** Bytes of a lease request forwarded to the leader over the peer listener, at most. */
+export const leaseForwardRequestBytesMax = 4096;
+/**
+ * Bytes of the leader's answer to a forwarded lease request, at most (a time-to-live with keys
+ * lists every key attached to the lease).
+ */
+export const leaseForwardResponseBytesMax = 64 * 1024 * 1024;
+/** Wait before forwarding a lease request again after the leader could not answer it. */
+export const leaseForwardRetryMs = 50;
+/** Connections kept open to the leader's peer listener for forwarded lease requests. */
+export const leaseForwardSocketsMax = 16;

@@ -1,5 +1,6 @@
 // startServer(config): a member composed of raft-core (RawNode), raft-wal (RaftLog), kv-mvcc
 // (MvccStore), raft-transport-ws (peers) and etcd-grpc (clients), driven by one loop (driver.ts).
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplyRequest, ApplyResult, MvccStore } from '@keel/kv-mvcc';
 import { RawNode } from '@keel/raft-core';
 import type { RaftLog } from '@keel/raft-wal';
@@ -17,7 +18,11 @@ import { Membership } from './membership.js';
 import { Publisher } from './publisher.js';
 import type { WatchCreateRequest, WatchHandle, WatchResponse } from '@keel/kv-mvcc';
 import { createKvApi, type KvApi, type KvHost, type ResponseHeader } from './kv-api.js';
-import { createLeaseApi, type LeaseApi } from './lease-api.js';
+import { createLeaseSide, type LeaseApi } from './lease-api.js';
+import { handleLeaseHttp } from './lease-http.js';
+import type { LeaseLeaderOps } from './lease-leader.js';
+import type { LeaseForwarder } from './lease-forwarder.js';
+import type { LoadedTls } from '@keel/raft-transport-ws';
 import { LeaseKeeper } from './lease-keeper.js';
 import { AutoCompactor } from './auto-compactor.js';
 import { Leadership, type LeaderChange, type LeaderWork } from './leadership.js';
@@ -59,6 +64,8 @@ interface Parts {
   readonly compactor: AutoCompactor;
   readonly publisher: Publisher;
   readonly stopTicks: Cancel;
+  readonly clock: Clock;
+  readonly peerTls: LoadedTls | undefined;
 }
 
 /**
@@ -80,6 +87,8 @@ export class Server {
   /** Resolves once the member knows a leader and can serve; rejects STOPPED if closed first. */
   readonly ready: Promise<void>;
   readonly #parts: Parts;
+  readonly #leaseLeaderOps: LeaseLeaderOps;
+  readonly #leaseForwarder: LeaseForwarder;
   #closing: Promise<void> | undefined;
   #stopReason: unknown;
   #rejectReady: (e: unknown) => void = () => undefined;
@@ -115,7 +124,14 @@ export class Server {
       },
     };
     this.kv = createKvApi(host);
-    this.lease = createLeaseApi(host, parts.keeper);
+    const leaseSide = createLeaseSide(host, {
+      ...{ keeper: parts.keeper, leadership: parts.leadership, membership: parts.membership },
+      ...{ clock: parts.clock, peerTls: parts.peerTls },
+      requestTimeoutMs: requestTimeoutMs(parts.config.electionMs),
+    });
+    this.lease = leaseSide.api;
+    this.#leaseLeaderOps = leaseSide.leaderOps;
+    this.#leaseForwarder = leaseSide.forwarder;
     this.cluster = createClusterApi({
       membership: parts.membership,
       driver: parts.driver,
@@ -275,6 +291,11 @@ export class Server {
     return this.#parts.peers.transport?.faults;
   }
 
+  /** @internal The leader's lease answers, served to followers over the peer listener. */
+  get leaseLeaderOps(): LeaseLeaderOps {
+    return this.#leaseLeaderOps;
+  }
+
   /** @internal The member's store, for the gRPC backend's local reads. */
   get store(): MvccStore {
     return this.#parts.kv;
@@ -321,6 +342,7 @@ export class Server {
     p.publisher.close();
     this.#rejectReady(new EmbedError({ code: 'STOPPED', message: 'server closed before ready' }));
     await p.listeners.close();
+    this.#leaseForwarder.close();
     await p.keeper.close();
     await p.compactor.close();
     await p.driver.stop();
@@ -363,7 +385,7 @@ function leaderWork(o: {
     propose: (r: ApplyRequest) => o.driver.propose(r, o.config.maxRequestBytes),
   };
   return {
-    keeper: new LeaseKeeper(common),
+    keeper: new LeaseKeeper({ ...common, promoteExtendMs: o.config.electionMs }),
     compactor: new AutoCompactor({ ...common, mode: o.config.autoCompaction }),
   };
 }
@@ -428,9 +450,10 @@ export async function startServer(
     const metrics = new ServerMetrics();
     const leadership = new Leadership(identity.memberId);
     const onSnapshot = createSnapshotReceiver({ dataDir: config.dataDir, metrics, logger });
+    const ref: { server?: Server } = {};
     const peers = new PeerTransport({
       ...{ config, membership, logger, onSnapshot, peerTls: tls.peer !== undefined },
-      onHttpRequest: membersHandler(membership),
+      onHttpRequest: peerHttp(membership, () => ref.server?.leaseLeaderOps),
     });
     cleanup.unshift(() => peers.close());
     await peers.start();
@@ -439,16 +462,12 @@ export async function startServer(
       peers,
     );
     peers.connect(driver.inbox);
-    const ref: { server?: Server } = {};
     const listeners = await startListeners({
       config,
       metrics,
       peerUrls: peers.urls,
       clientTls: tls.client,
-      backend: () => {
-        assert(ref.server !== undefined, 'the backend is used only once the server exists');
-        return ref.server;
-      },
+      backend: () => serverOf(ref),
       health: {
         hasLeader: () => leadership.leaderId !== 0,
         alarms: () => kv.alarms().map((a) => a.alarm),
@@ -468,7 +487,8 @@ export async function startServer(
       driver.inbox.pushUrgent({ kind: 'tick' });
     });
     const parts = { config, membership, log, kv, driver, leadership, metrics, listeners, keeper };
-    const server = new Server({ ...parts, compactor, publisher, stopTicks, peers });
+    const more = { compactor, publisher, stopTicks, peers, clock, peerTls: tls.peer };
+    const server = new Server({ ...parts, ...more });
     ref.server = server;
     followMembership({ server, membership, peers, clock, logger, graceMs: config.electionMs });
     for (const part of [keeper, compactor, publisher]) part.start();
@@ -481,6 +501,23 @@ export async function startServer(
     for (const release of cleanup) await release().catch(() => undefined);
     throw e;
   }
+}
+
+/** The server, once `startServer` has built it (the backend is used only from then on). */
+function serverOf(ref: { server?: Server }): Server {
+  assert(ref.server !== undefined, 'the backend is used only once the server exists');
+  return ref.server;
+}
+
+/** The peer listener's plain HTTP: lease requests forwarded by followers, the join's members. */
+function peerHttp(
+  membership: Membership,
+  leaseOps: () => LeaseLeaderOps | undefined,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const members = membersHandler(membership);
+  return (req, res) => {
+    if (!handleLeaseHttp(req, res, leaseOps)) members(req, res);
+  };
 }
 
 /** The client URLs a member publishes: the advertised ones, or the bound ones for port 0. */
