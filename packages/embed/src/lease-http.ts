@@ -70,12 +70,9 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > leaseForwardRequestBytesMax) {
-        resolve(undefined);
-        req.destroy();
-        return;
-      }
-      parts.push(chunk);
+      // Past the limit the rest is not kept; the answer is 413 (Node closes the connection).
+      if (size > leaseForwardRequestBytesMax) resolve(undefined);
+      else parts.push(chunk);
     });
     req.on('end', () => {
       resolve(Buffer.concat(parts).toString('utf8'));
@@ -100,9 +97,13 @@ async function serve(
     return;
   }
   const text = await readBody(req);
+  if (text === undefined) {
+    answer(res, 413, `lease request larger than ${String(leaseForwardRequestBytesMax)} bytes`);
+    return;
+  }
   let parsed: unknown;
   try {
-    parsed = text === undefined ? undefined : JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     parsed = undefined; // answered 400 below, as any other body that is not a lease request
   }
