@@ -512,7 +512,9 @@ export class Driver {
     assert(last !== undefined && last.index > this.#applied, 'applied index must increase');
     // The store records `last.index` even when the batch has no request for it, so its
     // consistent index is exactly the applied index (what snapshots are taken at).
+    const t0 = p.clock.nowMs();
     const results = p.kv.apply(batch, { appliedIndex: last.index });
+    p.metrics.backendCommitSeconds.observe((p.clock.nowMs() - t0) / 1000);
     if (batch.some((e) => 'compaction' in e.request)) this.#removeCompacted();
     assert(results.length === batch.length, 'kv-mvcc returned one result per entry');
     for (let i = 0; i < results.length; i++) {

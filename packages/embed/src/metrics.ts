@@ -49,6 +49,12 @@ export class ServerMetrics {
     buckets: Array.from({ length: 14 }, (_, i) => 0.001 * 2 ** i),
     registers: [this.registry],
   });
+  readonly backendCommitSeconds = new Histogram({
+    name: 'etcd_disk_backend_commit_duration_seconds',
+    help: 'The latency distributions of commit called by backend.',
+    buckets: Array.from({ length: 14 }, (_, i) => 0.001 * 2 ** i),
+    registers: [this.registry],
+  });
 
   readonly snapshotSendSuccess = this.#counter(
     'etcd_network_snapshot_send_success',

@@ -9,3 +9,5 @@ export type { EtcdProcess, StartEtcdOptions } from './etcd-process.js';
 export { freePort } from './free-port.js';
 export { median, summarize } from './stats.js';
 export type { LatencySummary } from './stats.js';
+export { formatCpuProfileSummary, profileCpu, summarizeCpuProfile } from './cpu-profile.js';
+export type { CpuProfile, CpuProfileSummary, SelfTime } from './cpu-profile.js';
