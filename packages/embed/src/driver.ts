@@ -114,6 +114,8 @@ export class Driver {
   #committed: number;
   #term: number;
   #lead = 0;
+  /** Whether Raft is in the leader state (the last Ready's soft state). */
+  #leading = false;
   #loop: Promise<void> | undefined;
   #failure: unknown;
   #compacting = false;
@@ -430,6 +432,16 @@ export class Driver {
     // conf changes unapplied), so a member never counts votes with an older configuration than
     // the membership it has applied.
     const confApplied = rd.committedEntries.some((e) => e.type === 'EntryConfChange');
+    if (rd.softState !== undefined) this.#leading = rd.softState.raftState === 'StateLeader';
+    // A leader sends before its own WAL write, so followers write in parallel with it (Raft
+    // thesis §10.2.1; etcd's raftNode does the same). Safe: its commit index moves only on
+    // follower acks, which the loop steps after this write is durable (it steps nothing while it
+    // waits), so no message reports a commit the leader has not persisted; and nothing a leader
+    // sends (appends, heartbeats, snapshots, read answers, refused votes) rests on state this
+    // Ready makes durable: one that grants a vote or takes a new term has stepped down, and
+    // then sends after persisting, below.
+    const sendFirst = this.#leading;
+    if (sendFirst && rd.messages.length > 0) p.sink.send(rd.messages);
     if (rd.entries.length > 0 || rd.mustSync || rd.snapshot !== undefined || confApplied) {
       const t0 = p.clock.nowMs();
       const hardState = rd.hardState ?? (confApplied ? p.node.status().hardState : undefined);
@@ -440,7 +452,7 @@ export class Driver {
       });
       p.metrics.walFsyncSeconds.observe((p.clock.nowMs() - t0) / 1000);
     }
-    if (rd.messages.length > 0) p.sink.send(rd.messages);
+    if (!sendFirst && rd.messages.length > 0) p.sink.send(rd.messages);
     if (rd.hardState !== undefined) {
       this.#term = rd.hardState.term;
       this.#committed = rd.hardState.commit;

@@ -139,6 +139,24 @@ describe('apply', () => {
 });
 
 describe('quota', () => {
+  it('sees the file grow past the quota after an apply (the size is read again after writes)', async () => {
+    const probe = openTestStore();
+    const sizeBytes = probe.store.dbSizeBytes();
+    await probe.dispose();
+    const q = openTestStore({ quotaBackendBytes: sizeBytes + 64 * 1024 });
+    try {
+      const put = { put: { key: enc('k'), value: new Uint8Array(1024) } };
+      q.store.checkQuota(put);
+      for (let i = 0; i < 200; i++)
+        q.apply({ put: { key: enc(`k${String(i)}`), value: new Uint8Array(1024) } });
+      expect(() => {
+        q.store.checkQuota(put);
+      }).toThrow(/space/);
+    } finally {
+      await q.dispose();
+    }
+  });
+
   it('fails costly requests above quota, and with the alarm still serves reads and deletes', async () => {
     t.do1({ put: { key: enc('a'), value: enc('1') } });
     t.store.checkQuota({ put: { key: enc('b'), value: enc('1') } });

@@ -110,6 +110,9 @@ export class MvccStore {
   /** In-memory copies of meta rows, kept equal to them at every batch boundary. */
   private appliedIndex: number | undefined;
   private alarmsCache: AlarmMember[] | undefined;
+  /** The file size as last read; cleared by every write, so the quota check reads it once per
+   * write instead of once per proposal (reading it asks LMDB for its stats). */
+  private sizeBytesCache: number | undefined;
 
   private constructor(
     private readonly tables: Tables,
@@ -194,6 +197,7 @@ export class MvccStore {
     }
     const commits: Change[][] = [];
     this.applying = true;
+    this.sizeBytesCache = undefined;
     try {
       const results = this.tables.env.transactionSync(() =>
         this.applyEntries(entries, { through, commits }),
@@ -356,7 +360,8 @@ export class MvccStore {
   dbSizeBytes(): number {
     this.checkOpen();
     const s = this.tables.env.getStats() as { lastPageNumber: number; pageSize: number };
-    return (s.lastPageNumber + 1) * s.pageSize;
+    this.sizeBytesCache = (s.lastPageNumber + 1) * s.pageSize;
+    return this.sizeBytesCache;
   }
 
   /**
@@ -367,7 +372,8 @@ export class MvccStore {
    */
   checkQuota(request: ApplyRequest): void {
     this.checkOpen();
-    if (requestCosts(request) && (this.noSpace() || this.dbSizeBytes() > this.quotaBackendBytes)) {
+    if (!requestCosts(request)) return;
+    if (this.noSpace() || (this.sizeBytesCache ?? this.dbSizeBytes()) > this.quotaBackendBytes) {
       throw new MvccError({ code: 'NO_SPACE', message: 'mvcc: database space exceeded' });
     }
   }
@@ -391,6 +397,7 @@ export class MvccStore {
   /** Removes one bounded batch of compacted revisions; true when more remain. */
   compactStep(): boolean {
     this.checkOpen();
+    this.sizeBytesCache = undefined;
     return compactBatch(this.tables);
   }
 
@@ -482,6 +489,7 @@ export class MvccStore {
   replaceWithSnapshot(chunks: Iterable<Uint8Array>): void {
     this.checkOpen();
     assert(!this.applying, 'replaceWithSnapshot is not re-entrant');
+    this.sizeBytesCache = undefined;
     try {
       replaceTables(this.tables, chunks);
     } finally {
