@@ -12,6 +12,7 @@ import { EmbedError } from './errors.js';
 import { joinCluster } from './join.js';
 import { deriveClusterId, deriveMemberId } from './member-id.js';
 import { finishSnapshotInstall } from './snapshot-files.js';
+import { withMemberTable } from './snapshot-head.js';
 
 /** Test-only switches of `startServer`; never set them in production. */
 export interface UnsafeOptions {
@@ -94,7 +95,7 @@ export async function openMemberStorage(
         'the member has been permanently removed from the cluster; start a new member with an empty data directory',
     });
   }
-  const identity =
+  let identity =
     existing ??
     (config.clusterState === 'existing' ? await joinCluster(config) : identityFromConfig(config));
   // The identity is written before the log: a crash in between leaves an empty log that the
@@ -112,7 +113,13 @@ export async function openMemberStorage(
       unsafeNoSync: noSync,
     });
     const walSnapshotIndex = log.snapshot().metadata.index;
-    finishSnapshotInstall({ dataDir: config.dataDir, walSnapshotIndex, kv });
+    finishSnapshotInstall({
+      ...{ dataDir: config.dataDir, walSnapshotIndex, kv },
+      installMembers: (table) => {
+        identity = withMemberTable(identity, table);
+        writeClusterFile(config.dataDir, identity);
+      },
+    });
     return { identity, log, kv, bootstrapped: existing === undefined };
   } catch (e) {
     await kv?.close();

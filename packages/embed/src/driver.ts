@@ -475,14 +475,20 @@ export class Driver {
   }
 
   /**
-   * Replaces the store's state with the leader's snapshot, saved in the WAL just before (the
-   * crash-safe sequence is in snapshot-files.ts). Raft goes on from the snapshot's index; the
+   * Replaces the member table and the store's state with the leader's snapshot, saved in the WAL
+   * just before (the crash-safe sequence is in snapshot-files.ts). Raft goes on from the snapshot's index; the
    * store's consistent index may be past it, and the entries up to there are skipped.
    */
   #installSnapshot(snap: Snapshot): void {
     const { index } = snap.metadata;
     assert(index > this.#applied, 'raft installs only snapshots past what was applied');
-    installSnapshotFile({ dataDir: this.#p.dataDir, index, kv: this.#p.kv });
+    const { dataDir, kv, membership } = this.#p;
+    installSnapshotFile({
+      ...{ dataDir, index, kv },
+      installMembers: (table) => {
+        membership.installSnapshot(table);
+      },
+    });
     this.#p.logger.info({ index, revision: this.#p.kv.revision }, 'installed the snapshot');
     this.#applied = index;
     this.#committed = Math.max(this.#committed, index);

@@ -38,6 +38,8 @@ export const revisionCompactionCheckMs = 5 * 60 * 1000;
 
 /** Bytes read from a received snapshot file per chunk while installing it. */
 export const snapshotFileChunkBytes = 1024 * 1024;
+/** Bytes of the member table at the head of a snapshot, at most (snapshot-head.ts). */
+export const snapshotHeadBytesMax = 16 * 1024 * 1024;
 /** Snapshots this member streams to lagging members at once; more are reported failed to Raft,
  * which asks again later. */
 export const snapshotsSendingMax = 4;

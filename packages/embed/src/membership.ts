@@ -4,10 +4,12 @@
 // member's attributes) or a normal entry with a member request (new peer URLs, published
 // attributes). Every change is written to cluster.json with the entry's index before the next
 // entry is applied, so it survives a restart and an entry replayed after one is skipped here
-// (Raft's own configuration is rebuilt by replaying the conf changes into the RawNode).
+// (Raft's own configuration is rebuilt by replaying the conf changes into the RawNode). A
+// leader's snapshot carries the table at its store's index and replaces it when installed.
 import type { ConfChange } from '@keel/raft-core';
 import { assert } from './assert.js';
 import { writeClusterFile, type ClusterFile, type ClusterMember } from './cluster-file.js';
+import { withMemberTable, type MemberTable } from './snapshot-head.js';
 
 /** A member request carried by a normal entry (etcd's ConfChangeUpdateNode and attribute set). */
 export type MemberRequest =
@@ -27,6 +29,9 @@ export interface MembershipEffects {
   /** A member left; `id` may be this member's own. */
   removed(id: number): void;
 }
+
+const sameUrls = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((u, i) => u === b[i]);
 
 function sortById(members: readonly ClusterMember[]): ClusterMember[] {
   return [...members].sort((a, b) => a.id - b.id);
@@ -127,6 +132,28 @@ export class Membership {
     const members = this.#file.members.map((m) => (m.id === id && next !== undefined ? next : m));
     this.#save({ ...this.#file, members, appliedIndex: index });
     if (next !== undefined && 'memberUpdate' in request) this.#effects?.peerChanged(next);
+  }
+
+  /**
+   * Replaces the table with the one a leader's snapshot carries (installing it, snapshot-files.ts)
+   * and tells the effects what changed: members new or at new peer URLs, members gone.
+   */
+  installSnapshot(table: MemberTable): void {
+    const before = this.#file.members;
+    const next = withMemberTable(this.#file, table);
+    const self = this.memberId;
+    assert(
+      next.members.some((m) => m.id === self) || next.removed?.includes(self) === true,
+      "a leader's snapshot lists this member",
+    );
+    this.#save(next);
+    for (const m of next.members) {
+      const old = before.find((x) => x.id === m.id);
+      if (old === undefined || !sameUrls(old.peerUrls, m.peerUrls)) this.#effects?.peerChanged(m);
+    }
+    for (const m of before) {
+      if (!next.members.some((x) => x.id === m.id)) this.#effects?.removed(m.id);
+    }
   }
 
   #save(file: ClusterFile): void {

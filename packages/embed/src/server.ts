@@ -400,9 +400,10 @@ function createDriver(
   },
   peers: PeerTransport,
 ): Driver {
-  const { config, log, kv, metrics, logger } = o;
+  const { config, log, kv, metrics, logger, membership } = o;
   const sink = createMessageSink(() => peers.transport, {
     kv,
+    membership,
     metrics,
     logger,
     report: (peer, ok) => {

@@ -1,5 +1,5 @@
 // The receiving side of snapshot transfer: the transport's `onSnapshot` handler. It stores the
-// stream in a file (snapshot-files.ts) and resolves; only then does the transport hand the MsgSnap
+// stream in a file (snapshot-files.ts), checks the member table at its head, and resolves; only then does the transport hand the MsgSnap
 // to Raft, so a MsgSnap is stepped only with its body durable on disk.
 import type { IncomingSnapshot } from '@keel/raft-transport-ws';
 import { assert } from './assert.js';
@@ -7,7 +7,7 @@ import type { Logger } from './config.js';
 import { EmbedError } from './errors.js';
 import { formatMemberId } from './member-id.js';
 import type { ServerMetrics } from './metrics.js';
-import { writeSnapshotFile } from './snapshot-files.js';
+import { checkSnapshotFile, writeSnapshotFile } from './snapshot-files.js';
 
 /**
  * The handler for `TransportConfig.onSnapshot`. One snapshot is received at a time; another one
@@ -30,6 +30,7 @@ export function createSnapshotReceiver(o: {
     receiving = true;
     try {
       const bytes = await writeSnapshotFile(o.dataDir, index, chunks);
+      checkSnapshotFile(o.dataDir, index);
       o.metrics.snapshotReceiveSuccess.inc();
       o.logger.info({ from, index, term, bytes }, 'received a snapshot from the leader');
     } catch (e) {

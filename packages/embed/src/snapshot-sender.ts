@@ -1,8 +1,9 @@
 // The sending side of snapshot transfer. Raft asks for a snapshot (MsgSnap) when a follower needs
 // entries this member has compacted. The MsgSnap carries the WAL snapshot's metadata (index S,
-// term, ConfState) and no data; its body is a consistent copy of the whole kv-mvcc store taken
-// when the stream starts, whose consistent index C is >= S (the store is never behind the WAL
-// snapshot). The follower replays the entries after S, and its store skips those at or below C.
+// term, ConfState) and no data; its body is the member table (snapshot-head.ts) and a consistent
+// copy of the whole kv-mvcc store, both taken in the same turn when the stream starts, at the
+// store's consistent index C >= S (the store is never behind the WAL snapshot; the loop applies
+// membership and store changes of an entry in one turn, so between turns they agree). The follower replays the entries after S, and its store skips those at or below C.
 import type { MvccStore } from '@keel/kv-mvcc';
 import type { Message } from '@keel/raft-core';
 import type { Transport } from '@keel/raft-transport-ws';
@@ -10,16 +11,25 @@ import type { Logger } from './config.js';
 import type { MessageSink } from './driver.js';
 import { snapshotsSendingMax } from './limits.js';
 import { formatMemberId } from './member-id.js';
+import type { Membership } from './membership.js';
 import type { ServerMetrics } from './metrics.js';
+import { encodeSnapshotHead, memberTableOf } from './snapshot-head.js';
 
-/** The store's stream, started only when the transport reads it (no read transaction before). */
-function* storeBody(kv: MvccStore): Generator<Uint8Array> {
-  yield* kv.snapshot();
+/**
+ * The snapshot body: the member table, then the store's stream; both taken when the transport
+ * first reads it (no read transaction before), in one turn.
+ */
+function* snapshotBody(kv: MvccStore, membership: Membership): Generator<Uint8Array> {
+  const head = encodeSnapshotHead(memberTableOf(membership.file));
+  const store = kv.snapshot();
+  yield head;
+  yield* store;
 }
 
 /** What the sink needs besides the transport. */
 interface SinkParts {
   readonly kv: MvccStore;
+  readonly membership: Membership;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
   /** Called once per MsgSnap, in a later turn or at once when refused. */
@@ -61,7 +71,7 @@ export class SnapshotSink implements MessageSink {
   }
 
   #sendSnapshot(m: Message, transport: Transport): void {
-    const { kv, metrics, logger } = this.o;
+    const { kv, membership, metrics, logger } = this.o;
     const to = formatMemberId(m.to);
     const index = m.snapshot?.metadata.index;
     if (this.#sending >= snapshotsSendingMax) {
@@ -74,7 +84,7 @@ export class SnapshotSink implements MessageSink {
     // sendSnapshot resolves with the outcome; it rejects only when the transport is closed or
     // the member unknown, which are failures of this transfer too.
     transport
-      .sendSnapshot(m, storeBody(kv))
+      .sendSnapshot(m, snapshotBody(kv, membership))
       .then(
         (status) => status === 'finish',
         (e: unknown) => {

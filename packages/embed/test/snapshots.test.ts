@@ -12,7 +12,9 @@ import { RaftLog } from '@keel/raft-wal';
 import { writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isEmbedError, startServer, type Server, type ServerConfig } from '../src/index.js';
+import { readClusterFile } from '../src/cluster-file.js';
 import { snapshotDir, snapshotFilePath } from '../src/snapshot-files.js';
+import { encodeSnapshotHead, memberTableOf } from '../src/snapshot-head.js';
 import { b, freePorts, s, tempDir, within } from './helpers.js';
 
 const snapshotCount = 50;
@@ -195,7 +197,13 @@ describe('snapshots', () => {
     const index = store.consistentIndex;
     const targetDir = join(dir, 'target');
     mkdirSync(snapshotDir(targetDir), { recursive: true });
-    writeFileSync(snapshotFilePath(targetDir, index), Buffer.concat([...store.snapshot()]));
+    // The body a leader sends: its member table (here the target's own, with a marker in its
+    // removed list that only an installed table can bring), then the store.
+    const file = readClusterFile(targetDir);
+    if (file === undefined) throw new Error('target has no cluster.json');
+    const table = { ...memberTableOf(file), removed: [4242] };
+    const head = encodeSnapshotHead(table);
+    writeFileSync(snapshotFilePath(targetDir, index), Buffer.concat([head, ...store.snapshot()]));
     await store.close();
     const log = RaftLog.open({ dir: join(targetDir, 'member', 'wal') });
     const { hardState, confState } = log.initialState();
@@ -213,6 +221,7 @@ describe('snapshots', () => {
     expect(restarted.store.revision).toBe(sourceRevision);
     expect(restarted.store.hashKV({ revision: sourceRevision }).hash).toBe(sourceHash);
     expect(existsSync(snapshotFilePath(targetDir, index))).toBe(false);
+    expect(readClusterFile(targetDir)?.removed).toEqual([4242]);
     expect((await readAll(restarted)).size).toBe(30);
     await putKeys(restarted, 950, 2);
     await restarted.close();
