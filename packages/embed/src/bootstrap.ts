@@ -9,7 +9,7 @@ import { RaftLog } from '@keel/raft-wal';
 import { readClusterFile, writeClusterFile, type ClusterFile } from './cluster-file.js';
 import type { ResolvedConfig } from './config.js';
 import { EmbedError } from './errors.js';
-import { joinCluster } from './join.js';
+import { joinCluster, type JoinOptions } from './join.js';
 import { deriveClusterId, deriveMemberId } from './member-id.js';
 import { finishSnapshotInstall } from './snapshot-files.js';
 import { withMemberTable } from './snapshot-head.js';
@@ -82,10 +82,14 @@ export async function bootstrapLog(log: RaftLog, identity: ClusterFile): Promise
   });
 }
 
-/** Opens (and when new, bootstraps) the member's identity, Raft log and kv store. */
+/**
+ * Opens (and when new, bootstraps) the member's identity, Raft log and kv store; `joining` is how
+ * a new member of an existing cluster reaches its peers.
+ */
 export async function openMemberStorage(
   config: ResolvedConfig,
   unsafe: UnsafeOptions,
+  joining: JoinOptions,
 ): Promise<MemberStorage> {
   const existing = readClusterFile(config.dataDir);
   if (existing?.removed?.includes(existing.memberId) === true) {
@@ -97,7 +101,9 @@ export async function openMemberStorage(
   }
   let identity =
     existing ??
-    (config.clusterState === 'existing' ? await joinCluster(config) : identityFromConfig(config));
+    (config.clusterState === 'existing'
+      ? await joinCluster(config, joining)
+      : identityFromConfig(config));
   // The identity is written before the log: a crash in between leaves an empty log that the
   // next start bootstraps again, never a log without an identity.
   if (existing === undefined) writeClusterFile(config.dataDir, identity);

@@ -3,13 +3,22 @@
 // their peer URLs (`GET /members`), finds itself in it by its peer URLs (the ID it was given by
 // addMember), and starts from the same log base as the founders (index 1, their configuration);
 // it then catches up by log replication, or by a snapshot of the leader's store when the leader
-// has compacted the entries it needs.
+// has compacted the entries it needs. Over https peer URLs it uses its peer TLS (peer-client.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LoadedTls } from '@keel/raft-transport-ws';
+import type { Clock } from './clock.js';
 import type { ClusterFile, ClusterMember } from './cluster-file.js';
 import type { ResolvedConfig } from './config.js';
 import { EmbedError } from './errors.js';
-import { joinFetchTimeoutMs } from './limits.js';
+import { joinFetchTimeoutMs, memberListBytesMax } from './limits.js';
 import type { Membership } from './membership.js';
+import { PeerClient } from './peer-client.js';
+
+/** How a joining member reaches its peers: its peer TLS (https peer URLs) and clock. */
+export interface JoinOptions {
+  readonly peerTls: LoadedTls | undefined;
+  readonly clock: Clock;
+}
 
 /** What `GET /members` on a member's peer URL answers. */
 export interface MembersAnswer {
@@ -59,24 +68,27 @@ function invalid(field: string, message: string): EmbedError {
  * keeps the most recent answer (highest applied index): a peer that has not yet applied this
  * member's addition answers an older list.
  */
-async function fetchMembers(config: ResolvedConfig): Promise<MembersAnswer> {
+async function fetchMembers(config: ResolvedConfig, o: JoinOptions): Promise<MembersAnswer> {
   const own = new Set(config.initialAdvertisePeerUrls);
   const urls = [...config.initialCluster.values()].flat().filter((u) => !own.has(u));
   const failures: string[] = [];
-  const answers = await Promise.all(
-    urls.map(async (url) => {
-      try {
-        const res = await fetch(new URL('/members', url), {
-          signal: AbortSignal.timeout(joinFetchTimeoutMs),
-        });
-        if (res.ok) return (await res.json()) as MembersAnswer;
-        failures.push(`${url}: HTTP ${res.status}`);
-      } catch (e) {
-        failures.push(`${url}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      return undefined;
-    }),
-  );
+  const client = new PeerClient({ tls: o.peerTls, clock: o.clock, socketsMax: 1 });
+  const ask = async (url: string): Promise<MembersAnswer | undefined> => {
+    try {
+      const res = await client.request({
+        ...{ url: new URL('/members', url), method: 'GET' },
+        ...{ waitMs: joinFetchTimeoutMs, answerBytesMax: memberListBytesMax },
+      });
+      if (res.status === 200) return JSON.parse(res.text) as MembersAnswer;
+      failures.push(`${url}: HTTP ${res.status}`);
+    } catch (e) {
+      failures.push(`${url}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return undefined;
+  };
+  const answers = await Promise.all(urls.map(ask)).finally(() => {
+    client.close();
+  });
   let best: MembersAnswer | undefined;
   for (const a of answers)
     if (a !== undefined && a.appliedIndex >= (best?.appliedIndex ?? 0)) best = a;
@@ -93,8 +105,8 @@ async function fetchMembers(config: ResolvedConfig): Promise<MembersAnswer> {
  * @throws EmbedError INVALID_CONFIG (no peer answered; this member was not added; initialCluster
  * does not list the cluster's members)
  */
-export async function joinCluster(config: ResolvedConfig): Promise<ClusterFile> {
-  const answer = await fetchMembers(config);
+export async function joinCluster(config: ResolvedConfig, o: JoinOptions): Promise<ClusterFile> {
+  const answer = await fetchMembers(config, o);
   const self = answer.members.find((m) => sameUrls(m.peerUrls, config.initialAdvertisePeerUrls));
   if (self === undefined) {
     throw invalid(

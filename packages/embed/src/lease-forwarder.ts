@@ -4,8 +4,6 @@
 // found" (the leader changed, was unreachable, or no longer leads) look for the leader again
 // until the time limit ("request timed out"). Over https peer URLs the member's peer certificate
 // is presented, so a leader that requires client certificates (mutual TLS) accepts the call.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import {
   MvccError,
   type LeaseTimeToLiveRequest,
@@ -14,6 +12,7 @@ import {
 import type { LoadedTls } from '@keel/raft-transport-ws';
 import type { Clock } from './clock.js';
 import { EmbedError } from './errors.js';
+import { PeerClient, type PeerAnswer } from './peer-client.js';
 import type { LeaseLeaderOps, RenewedLease } from './lease-leader.js';
 import { leasePaths, renewedFromWire, timeToLiveFromWire } from './lease-http.js';
 import type { Leadership } from './leadership.js';
@@ -36,33 +35,8 @@ export interface LeaseForwarderHost {
   readonly local: LeaseLeaderOps;
 }
 
-/** One HTTP answer: status and body text. */
-interface Answer {
-  readonly status: number;
-  readonly text: string;
-}
-
 /** The decoded outcome of one attempt: a value, or undefined to look for the leader again. */
-type Decode<T> = (answer: Answer) => T | undefined;
-
-function readAnswer(res: IncomingMessage): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    res.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > leaseForwardResponseBytesMax) {
-        res.destroy(new Error('the answer to a forwarded lease request is too large'));
-        return;
-      }
-      parts.push(chunk);
-    });
-    res.on('end', () => {
-      resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') });
-    });
-    res.on('error', reject);
-  });
-}
+type Decode<T> = (answer: PeerAnswer) => T | undefined;
 
 function notFound(): MvccError {
   return new MvccError({ code: 'LEASE_NOT_FOUND', message: 'requested lease not found' });
@@ -84,23 +58,12 @@ function decodeWith<T>(decode: (v: unknown) => T | undefined): Decode<T> {
 /** Forwards lease requests from a follower to the leader over the peer listener. */
 export class LeaseForwarder {
   readonly #h: LeaseForwarderHost;
-  readonly #agent: HttpAgent;
-  readonly #tls: boolean;
+  readonly #client: PeerClient;
 
   constructor(host: LeaseForwarderHost) {
     this.#h = host;
-    const tls = host.peerTls;
-    this.#tls = tls !== undefined;
-    const common = { keepAlive: true, maxSockets: leaseForwardSocketsMax };
-    this.#agent =
-      tls === undefined
-        ? new HttpAgent(common)
-        : new HttpsAgent({
-            ...common,
-            cert: tls.cert,
-            key: tls.key,
-            ...(tls.ca ? { ca: tls.ca } : {}),
-          });
+    const { peerTls: tls, clock } = host;
+    this.#client = new PeerClient({ tls, clock, socketsMax: leaseForwardSocketsMax });
   }
 
   /**
@@ -129,7 +92,7 @@ export class LeaseForwarder {
 
   /** Closes the kept-alive connections to the leader. */
   close(): void {
-    this.#agent.destroy();
+    this.#client.close();
   }
 
   async #forward<T>(o: {
@@ -181,26 +144,11 @@ export class LeaseForwarder {
     return new Promise((resolve) => this.#h.clock.after(Math.max(0, ms), resolve));
   }
 
-  #post(url: URL, body: object, deadline: number): Promise<Answer> {
-    const json = JSON.stringify(body);
-    const send = this.#tls ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const req = send(url, {
-        method: 'POST',
-        agent: this.#agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) },
-      });
-      const cancel = this.#h.clock.after(Math.max(0, deadline - this.#h.clock.nowMs()), () => {
-        req.destroy(new Error('the leader did not answer in time'));
-      });
-      req.on('response', (res) => {
-        readAnswer(res).then(resolve, reject).finally(cancel);
-      });
-      req.on('error', (e) => {
-        cancel();
-        reject(e);
-      });
-      req.end(json);
+  #post(url: URL, body: object, deadline: number): Promise<PeerAnswer> {
+    return this.#client.request({
+      ...{ url, method: 'POST', body },
+      waitMs: deadline - this.#h.clock.nowMs(),
+      answerBytesMax: leaseForwardResponseBytesMax,
     });
   }
 }

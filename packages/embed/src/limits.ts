@@ -45,6 +45,8 @@ export const snapshotHeadBytesMax = 16 * 1024 * 1024;
 export const snapshotsSendingMax = 4;
 /** How long a joining member waits for one peer's member list (`GET /members`). */
 export const joinFetchTimeoutMs = 5000;
+/** Bytes of a peer's member list (`GET /members`) a joining member reads at most. */
+export const memberListBytesMax = 16 * 1024 * 1024;
 /**
  * How long members must have been connected for a membership change to count them (etcd's
  * HealthInterval, under the strict reconfig check).

@@ -443,7 +443,10 @@ export async function startServer(
   const clock = options.clock ?? systemClock;
   const logger = config.logger ?? silentLogger;
   const tls = loadMemberTls(config, logger);
-  const { identity, log, kv } = await openMemberStorage(config, options);
+  const { identity, log, kv } = await openMemberStorage(config, options, {
+    peerTls: tls.peer,
+    clock,
+  });
   const membership = new Membership(config.dataDir, identity);
   const cleanup: (() => Promise<void>)[] = [() => log.close(), () => kv.close()];
   try {

@@ -5,7 +5,14 @@
 // members in one process on 127.0.0.1 (peer ports picked free first, since member IDs derive
 // from peer URLs), waits on leader events and log lines with deadlines.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type Logger, type Server, type TlsConfig } from '../src/index.js';
+import {
+  isEmbedError,
+  startServer,
+  type Logger,
+  type Server,
+  type ServerConfig,
+  type TlsConfig,
+} from '../src/index.js';
 import { b, freePorts, s, tempDir, within } from './helpers.js';
 import { TestCerts } from './tls-certs.js';
 
@@ -134,5 +141,50 @@ describe('peer TLS', () => {
     // Isolated from both, the rogue member has heard of no leader and holds nothing.
     expect(rogue.leaderId).toBe(0);
     expect((await rogue.kv.range({ key: b('k'), serializable: true })).kvs).toEqual([]);
+  }, 30_000);
+});
+
+/** A member `name` on https peer URL `url` with peer mutual TLS from `cert` (CA "ca"). */
+function httpsMember(name: string, url: string, extra: ServerConfig & { cert?: string } = {}) {
+  const { cert, ...rest } = extra;
+  return {
+    name,
+    dataDir: `${dir}/${name}`,
+    listenPeerUrls: [url],
+    initialAdvertisePeerUrls: [url],
+    listenClientUrls: ['http://127.0.0.1:0'],
+    advertiseClientUrls: ['http://127.0.0.1:0'],
+    peerTls: certs.tls(cert ?? name, { ca: 'ca', clientCertAuth: true }),
+    tickMs: 20,
+    electionMs: 200,
+    ...rest,
+  };
+}
+
+describe('joining over https peer URLs', () => {
+  it('a new member fetches the member list with its peer TLS (private CA, mutual TLS)', async () => {
+    const [u0, u1] = (await freePorts(2)).map((p) => `https://127.0.0.1:${p}`) as [string, string];
+    const m0 = await startServer(httpsMember('m0', u0), { unsafeNoSync: true });
+    servers.push(m0);
+    await within(m0.ready, 5000, 'm0 ready');
+    await m0.kv.put({ key: b('k'), value: b('before the join') });
+    const added = await m0.cluster.addMember([u1], { isLearner: true });
+    const cluster = `m0=${u0},m1=${u1}`;
+    // A certificate of another CA: m0 refuses it, and the join says why.
+    const rogue = httpsMember('m1', u1, {
+      clusterState: 'existing',
+      initialCluster: cluster,
+      peerTls: certs.tls('rogue', { ca: 'rogue-ca', clientCertAuth: true }),
+    });
+    await expect(startServer(rogue, { unsafeNoSync: true })).rejects.toSatisfy(
+      (e: unknown) => isEmbedError(e, 'INVALID_CONFIG') && e.field === 'initialCluster',
+    );
+    const joining = httpsMember('m1', u1, { clusterState: 'existing', initialCluster: cluster });
+    const m1 = await startServer({ ...joining, dataDir: `${dir}/m1-good` }, { unsafeNoSync: true });
+    servers.push(m1);
+    expect(m1.memberId).toBe(added.member.id);
+    await within(m1.ready, 10_000, 'm1 ready');
+    const got = await within(m1.kv.range({ key: b('k') }), 10_000, 'read on the learner');
+    expect(s(got.kvs[0]?.value)).toBe('before the join');
   }, 30_000);
 });
