@@ -10,8 +10,10 @@ function embedLogLevel(level: LogLevel): EmbedLogLevel {
 }
 
 /**
- * Starts the member and serves until SIGTERM or SIGINT, then closes it cleanly. Returns the exit
- * status: 0 after a clean stop, 1 when the member could not start (the message says why).
+ * Starts the member and serves until SIGTERM or SIGINT, then closes it cleanly, or until the
+ * member stops by itself (removed from the cluster, or a fatal error). Returns the exit status:
+ * 0 after a clean stop or a removal, 1 when the member could not start or stopped on an error
+ * (the message says why).
  */
 export async function serveMember(
   member: Extract<KeelOutcome, { serve: unknown }>,
@@ -26,12 +28,7 @@ export async function serveMember(
   try {
     server = await startServer({ ...member.serve, logger });
   } catch (e) {
-    const why = isEmbedError(e)
-      ? `${e.code}: ${e.message}`
-      : e instanceof Error
-        ? e.message
-        : String(e);
-    io.stderr(`keel: the member could not start (${why})`);
+    io.stderr(`keel: the member could not start (${describe(e)})`);
     return 1;
   }
   let faults: FaultEndpoint | undefined;
@@ -49,12 +46,38 @@ export async function serveMember(
     `keel: member ${name} (${formatMemberId(server.memberId)}) serving clients at ` +
       `${server.clientUrls.join(',')}, peers at ${server.peerUrls.join(',')}`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  const signalled = await untilSignalOrStop(server.stopped);
+  if (!signalled) {
+    // The member stopped by itself, as etcd does once removed from the cluster (exit 0) or on a
+    // fatal error (exit 1).
+    const removed = isEmbedError(server.stopReason, 'MEMBER_REMOVED');
+    io.stderr(`keel: member ${name} stopped (${describe(server.stopReason)}); exiting`);
+    await faults?.close();
+    return removed ? 0 : 1;
+  }
   io.stderr(`keel: member ${name} stopping`);
   await faults?.close();
   await server.close();
   return 0;
+}
+
+function describe(e: unknown): string {
+  if (isEmbedError(e)) return `${e.code}: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Resolves true on SIGTERM or SIGINT, false when the member stops by itself first. */
+function untilSignalOrStop(stopped: Promise<void>): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const onSignal = (): void => {
+      resolve(true);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    void stopped.then(() => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve(false);
+    });
+  });
 }

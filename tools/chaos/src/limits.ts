@@ -32,6 +32,13 @@ export const callTimeoutMs: number = 5_000;
 export const memberReadyTimeoutMs: number = 60_000;
 /** How long, after healing, the cluster gets to serve final reads and watchers to catch up. */
 export const settleTimeoutMs: number = 60_000;
+/**
+ * How long one step of the membership fault (remove, add as learner, promote) may take, retries
+ * included, before the run fails with `CLUSTER_FAILED`.
+ */
+export const memberChangeTimeoutMs: number = 60_000;
+/** How long a removed member's process gets to exit by itself before the runner kills it. */
+export const removedExitGraceMs: number = 5_000;
 /** Cluster sizes the runner starts. */
 export const clusterSizes: readonly number[] = [3, 5];
 /** Longest run `--minutes` accepts (a week). */

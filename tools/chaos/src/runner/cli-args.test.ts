@@ -22,11 +22,16 @@ describe('parseChaosArgs', () => {
       members: 5,
       minutes: 30,
       seed: 42,
-      faults: ['kill', 'pause', 'partition', 'transfer'],
+      faults: ['kill', 'pause', 'partition', 'transfer', 'membership'],
       outDir: 'chaos-out',
     });
     const etcd = parseChaosArgs(['run', '--cluster', 'etcd', '--seed', '1']);
-    expect(etcd.command === 'run' && etcd.faults).toEqual(['kill', 'pause', 'transfer']);
+    expect(etcd.command === 'run' && etcd.faults).toEqual([
+      'kill',
+      'pause',
+      'transfer',
+      'membership',
+    ]);
   });
 
   it('reads the crash loop', () => {
@@ -51,7 +56,7 @@ describe('parseChaosArgs', () => {
     expect(refusal(['--minutes', 'soon'])).toBe('--minutes soon: give a number in [0.1, 10080]');
     expect(refusal(['--cluster', 'zk'])).toBe('--cluster zk: give keel or etcd');
     expect(refusal(['--faults', 'kill,flood'])).toBe(
-      '--faults: unknown fault "flood" (kill, pause, partition, transfer)',
+      '--faults: unknown fault "flood" (kill, pause, partition, transfer, membership)',
     );
     expect(refusal(['--cluster', 'etcd', '--faults', 'partition'])).toBe(
       "--faults: partition needs keel's test-only fault endpoint; etcd has none",

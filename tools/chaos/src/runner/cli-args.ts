@@ -1,5 +1,5 @@
 // The `pnpm chaos` command line: `[run] --minutes N --members 3|5 --seed S --cluster keel|etcd
-// --faults kill,pause,partition,transfer --out DIR`, and `crash --kills N --members 3|5 --seed S
+// --faults kill,pause,partition,transfer,membership --out DIR`, and `crash --kills N --members 3|5 --seed S
 // --cluster keel|etcd --out DIR` for the crash-consistency loop.
 import { randomInt } from 'node:crypto';
 import { ChaosError } from '../errors.js';
@@ -91,7 +91,8 @@ export function parseChaosArgs(argv: readonly string[]): ChaosCommand {
     return { command, kind, members, kills, seed, outDir };
   }
   const minutes = number('minutes', f.get('minutes') ?? '1', [0.1, runMinutesMax]);
-  const defaults = kind === 'keel' ? 'kill,pause,partition,transfer' : 'kill,pause,transfer';
+  const defaults =
+    kind === 'keel' ? 'kill,pause,partition,transfer,membership' : 'kill,pause,transfer,membership';
   const faults = faultList(f.get('faults') ?? defaults, kind);
   return { command, kind, members, minutes, seed, faults, outDir };
 }

@@ -22,13 +22,16 @@ export function connectClient(clientUrls: readonly string[]): Etcd3 {
 }
 
 /**
- * What a failed call means for a write. `fail`: the request certainly never reached a server (the
- * connection was refused), so it took no effect. `unknown`: anything else (a deadline, a reset
+ * What a failed call means for a write. `fail`: the request certainly took no effect, because it
+ * never reached a server (the connection was refused) or a learner refused it before doing
+ * anything (etcd serves no writes on a learner). `unknown`: anything else (a deadline, a reset
  * connection, a leader change, a server-side timeout): it may or may not have taken effect.
  */
 export function writeErrorOutcome(e: unknown): 'fail' | 'unknown' {
   const text = e instanceof Error ? e.message : String(e);
-  return /ECONNREFUSED|No connection established/.test(text) ? 'fail' : 'unknown';
+  return /ECONNREFUSED|No connection established|rpc not supported for learner/.test(text)
+    ? 'fail'
+    : 'unknown';
 }
 
 /** Resolves after `ms`, or at once when `signal` is aborted. */

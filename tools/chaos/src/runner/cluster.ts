@@ -29,6 +29,21 @@ export class Cluster {
   /** Member IDs as etcd prints them (hex), by member index; filled by `start`. */
   ids: readonly string[] = [];
 
+  /** Records member `i`'s new ID (hex) after it was removed and added again. */
+  setId(i: number, id: string): void {
+    this.ids = this.ids.map((old, j) => (j === i ? id : old));
+  }
+
+  /**
+   * The `--initial-cluster` for member `i` joining at `peerUrl`: every member with its current
+   * peer URL, member `i` with `peerUrl`.
+   */
+  joinCluster(i: number, peerUrl: string): string {
+    return this.members
+      .map((m, j) => `${m.spec.name}=${j === i ? peerUrl : m.spec.peerUrl}`)
+      .join(',');
+  }
+
   private constructor(kind: ClusterKind, members: MemberProcess[]) {
     this.kind = kind;
     this.members = members;

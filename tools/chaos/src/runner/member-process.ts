@@ -1,7 +1,9 @@
 // One cluster member as an OS process: a `keel` member (started from its TypeScript source through
 // tsx, so the pid the runner signals is the member itself) or a real etcd, both from etcd's
 // flags. The runner kills it with SIGKILL and restarts it from the same data directory, or
-// freezes it with SIGSTOP and thaws it with SIGCONT. Its output goes to `<name>.log`.
+// freezes it with SIGSTOP and thaws it with SIGCONT. After the member was removed from the
+// cluster, it retires the process (the member exits by itself, or is killed) and may start it
+// again as a new member that joins the running cluster. Its output goes to `<name>.log`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,11 @@ export interface MemberSpec {
   readonly dataDir: string;
   /** Keel only: the test-only fault endpoint (`--unsafe-fault-injection-url`). */
   readonly faultUrl?: string;
+  /**
+   * Set when the member joins a running cluster (`--initial-cluster-state existing`): the
+   * cluster's members with their peer URLs, this one included, as `--initial-cluster` takes them.
+   */
+  readonly joinCluster?: string;
 }
 
 /** What every member of a cluster shares. */
@@ -42,9 +49,9 @@ function memberArgs(spec: MemberSpec, shape: ClusterShape): string[] {
     `--advertise-client-urls=${spec.clientUrl}`,
     `--listen-peer-urls=${spec.peerUrl}`,
     `--initial-advertise-peer-urls=${spec.peerUrl}`,
-    `--initial-cluster=${shape.initialCluster}`,
+    `--initial-cluster=${spec.joinCluster ?? shape.initialCluster}`,
     '--initial-cluster-token=chaos',
-    '--initial-cluster-state=new',
+    `--initial-cluster-state=${spec.joinCluster === undefined ? 'new' : 'existing'}`,
     `--heartbeat-interval=${shape.tickMs}`,
     `--election-timeout=${shape.electionMs}`,
     '--log-level=warn',
@@ -54,12 +61,28 @@ function memberArgs(spec: MemberSpec, shape: ClusterShape): string[] {
   return [...args, `--unsafe-fault-injection-url=${spec.faultUrl}`];
 }
 
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** SIGKILL, and waits for the process to be gone. */
+async function killChild(child: ChildProcess): Promise<void> {
+  if (hasExited(child)) return;
+  const gone = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve();
+    }),
+  );
+  child.kill('SIGKILL');
+  await gone;
+}
+
 /** State of the process as the runner left it. */
 export type MemberState = 'down' | 'up' | 'paused';
 
 /** A member process that can be started, killed, paused and resumed. */
 export class MemberProcess {
-  readonly spec: MemberSpec;
+  #spec: MemberSpec;
   readonly #shape: ClusterShape;
   readonly #log: WriteStream;
   #child: ChildProcess | undefined;
@@ -68,9 +91,13 @@ export class MemberProcess {
   readonly unexpectedExits: string[] = [];
 
   constructor(spec: MemberSpec, shape: ClusterShape, logPath: string) {
-    this.spec = spec;
+    this.#spec = spec;
     this.#shape = shape;
     this.#log = createWriteStream(logPath, { flags: 'a' });
+  }
+
+  get spec(): MemberSpec {
+    return this.#spec;
   }
 
   get state(): MemberState {
@@ -119,14 +146,42 @@ export class MemberProcess {
     if (child === undefined) return;
     this.#state = 'down';
     this.#child = undefined;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) =>
+    await killChild(child);
+  }
+
+  /**
+   * For a member removed from the cluster: waits up to `graceMs` for the process to exit by
+   * itself (etcd exits once it applied its own removal), then kills it. Its exit is not a crash.
+   * Says how it ended: `exited with code N` or `killed`.
+   */
+  async retire(graceMs: number): Promise<string> {
+    const child = this.#child;
+    this.#state = 'down';
+    this.#child = undefined;
+    if (child === undefined) return 'exited';
+    const exitText = () => `exited with code ${child.exitCode ?? child.signalCode ?? '?'}`;
+    if (hasExited(child)) return exitText();
+    const exited = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        resolve(false);
+      }, graceMs);
       child.once('exit', () => {
-        resolve();
-      }),
-    );
-    child.kill('SIGKILL');
-    await gone;
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (exited) return exitText();
+    await killChild(child);
+    return 'killed';
+  }
+
+  /**
+   * Makes the next `start` join a running cluster as a new member (an empty data directory,
+   * `--initial-cluster-state existing`), at `peerUrl`, the cluster being `joinCluster`.
+   */
+  rejoin(peerUrl: string, joinCluster: string): void {
+    assert(this.#state === 'down', `${this.spec.name} must be stopped before it rejoins`);
+    this.#spec = { ...this.#spec, peerUrl, joinCluster };
   }
 
   /** SIGSTOP: the process keeps its sockets but does nothing. */

@@ -3,13 +3,16 @@
 // healed. Faults: SIGKILL and restart from the same data directory; SIGSTOP then SIGCONT;
 // a network partition (keel only, through each member's test-only fault endpoint: one member
 // isolated, or the cluster split into a minority and a majority); a leader transfer (MoveLeader
-// sent to the leader, where the cluster serves it).
+// sent to the leader, where the cluster serves it); a membership change (the member removed,
+// wiped, added back as a learner and promoted; a leader is removed directly half the time, and
+// half the time hands leadership away first, as an operator would).
 import type { Cluster } from './cluster.js';
 import { sleep } from './clients.js';
+import { replaceMember } from './membership-fault.js';
 import type { Prng } from './prng.js';
 
 /** The faults the runner knows. */
-export const faultKinds = ['kill', 'pause', 'partition', 'transfer'] as const;
+export const faultKinds = ['kill', 'pause', 'partition', 'transfer', 'membership'] as const;
 /** One kind of fault. */
 export type FaultKind = (typeof faultKinds)[number];
 
@@ -124,6 +127,17 @@ async function transfer(ctx: Ctx, leader: number | undefined): Promise<string> {
   return `m${leader + 1} -> m${target + 1}`;
 }
 
+/** The membership fault on `target`; a leader first hands leadership away half the time. */
+async function replace(ctx: Ctx, target: number, leader: number | undefined): Promise<string> {
+  let moved = '';
+  if (target === leader) {
+    moved =
+      ctx.prng.next() < 0.5 ? `leader, moved first (${await transfer(ctx, leader)}); ` : 'leader; ';
+  }
+  const membership = { cluster: ctx.cluster, prng: ctx.prng, hold: () => hold(ctx) };
+  return `${moved}${await replaceMember(membership, target)}`;
+}
+
 async function inject(ctx: Ctx, kind: FaultKind): Promise<string> {
   const leader = await ctx.cluster.leader();
   const target =
@@ -139,6 +153,8 @@ async function inject(ctx: Ctx, kind: FaultKind): Promise<string> {
       return splitAndHeal(ctx, leader);
     case 'transfer':
       return transfer(ctx, leader);
+    case 'membership':
+      return replace(ctx, target, leader);
   }
 }
 

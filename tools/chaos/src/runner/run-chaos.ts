@@ -138,7 +138,13 @@ async function faultPhase(
       log(`fault ${f.kind} at ${f.atMs} ms: ${f.detail}`);
     },
   );
-  await sleep(options.durationMs);
+  // A fault that fails (a member that does not come back) ends the fault phase at once; awaiting
+  // the schedule below then throws its error.
+  const failed = new AbortController();
+  nemesis.catch(() => {
+    failed.abort();
+  });
+  await sleep(options.durationMs, failed.signal);
   nemesisStop.abort();
   await nemesis;
   return faults;
