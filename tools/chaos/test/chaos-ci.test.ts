@@ -1,8 +1,9 @@
 // Goal: the bounded chaos profile that CI runs on every change (about two minutes): a 3-member
-// keel cluster as OS processes under SIGKILL/restart, SIGSTOP/SIGCONT and network partitions
-// (and leader transfer where served) stays linearizable per key, loses no acknowledged write, and
-// its watchers see every event in order; the same workloads and faults (without the keel-only
-// partitions) pass against real etcd 3.4, which shows the harness itself is fair; and members
+// keel cluster as OS processes under SIGKILL/restart, SIGSTOP/SIGCONT, network partitions,
+// leader transfers and membership changes (a member removed, wiped, re-added as a learner and
+// promoted) stays linearizable per key, loses no acknowledged write, and its watchers see every
+// event in order; the same workloads and faults (without the keel-only partitions) pass against
+// real etcd 3.4, which shows the harness itself is fair; and members
 // SIGKILLed during heavy writes come back with every acknowledged write and equal HashKV.
 // Method: real processes, real sockets on 127.0.0.1, the etcd3 client, the checkers of this
 // package. The seed is random unless CHAOS_SEED is set, and printed first: a failure replays with
@@ -36,13 +37,13 @@ function faultCount(report: ChaosReport, kind: string): number {
 }
 
 describe('chaos, bounded CI profile', () => {
-  it('keel: 3 members under kills, pauses and partitions stay linearizable and lose nothing', async () => {
+  it('keel: 3 members under kills, pauses, partitions, transfers and membership changes stay linearizable and lose nothing', async () => {
     const report = await runChaos({
       kind: 'keel',
       members: 3,
       durationMs: 45_000,
       seed,
-      faults: ['kill', 'pause', 'partition', 'transfer'],
+      faults: ['kill', 'pause', 'partition', 'transfer', 'membership'],
       outDir,
       timing: { quietMs: [500, 2000], holdMs: [1000, 3000] },
       log,
@@ -51,6 +52,7 @@ describe('chaos, bounded CI profile', () => {
     expect(report.violations).toEqual([]);
     expect(faultCount(report, 'kill')).toBeGreaterThan(0);
     expect(faultCount(report, 'partition')).toBeGreaterThan(0);
+    expect(faultCount(report, 'membership')).toBeGreaterThan(0);
     expect(report.registerOps.ok + report.listOps.ok).toBeGreaterThan(200);
     expect(report.watchEvents).toBeGreaterThan(0);
   }, 180_000);
@@ -61,7 +63,7 @@ describe('chaos, bounded CI profile', () => {
       members: 3,
       durationMs: 20_000,
       seed: seed + 1,
-      faults: ['kill', 'pause', 'transfer'],
+      faults: ['kill', 'pause', 'transfer', 'membership'],
       outDir,
       timing: { quietMs: [500, 2000], holdMs: [1000, 3000] },
       log,
