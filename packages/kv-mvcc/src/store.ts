@@ -1,7 +1,7 @@
 // MvccStore: etcd's multi-version key-value store on LMDB. The replicated state changes only
 // through `apply`, one LMDB transaction per batch that also records the applied (consistent)
 // index; everything else reads.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { assert } from './assert.js';
 import { packr } from './encoding.js';
 import { MvccError, isMvccError } from './errors.js';
@@ -37,9 +37,11 @@ import {
   openTables,
   putMetaNumber,
   readCurrentRevision,
+  type OpenTablesOptions,
   type Tables,
 } from './tables.js';
 import { WatchHub, type WatchHandle } from './watch.js';
+import { defragmentTables, removeDefragLeftovers, type DefragmentedTables } from './defrag.js';
 import { openForRestore, replaceTables, restoreSnapshot, snapshotChunks } from './snapshot.js';
 import type { RestoreOptions } from './snapshot.js';
 import type {
@@ -113,16 +115,24 @@ export class MvccStore {
   /** The file size as last read; cleared by every write, so the quota check reads it once per
    * write instead of once per proposal (reading it asks LMDB for its stats). */
   private sizeBytesCache: number | undefined;
+  /** Set while a defragmentation runs: writers wait for it (`whenWritable`). */
+  private defragging: Promise<void> | undefined;
+  /** The defragmentation directory the environment was opened at (removed at close). */
+  private envDir: string | undefined;
+  /** Snapshot streams reading each environment; a replaced one closes when its count is 0. */
+  private readonly readers = new Map<Tables, number>();
+  /** Environments replaced by a defragmentation, still read by a snapshot stream. */
+  private readonly retired: DefragmentedTables[] = [];
 
   private constructor(
-    private readonly tables: Tables,
-    private readonly maxTxnOps: number,
-    private readonly quotaBackendBytes: number,
+    private tables: Tables,
+    private readonly opts: { maxTxnOps: number; quotaBackendBytes: number },
+    private readonly tablesOptions: OpenTablesOptions,
   ) {
     this.current = readCurrentRevision(tables);
     this.compacted = getMetaNumber(tables, metaKeys.compactRev);
     this.watchHub = new WatchHub({
-      tables,
+      tables: () => this.tables,
       current: () => this.current,
       compacted: () => this.compacted,
     });
@@ -135,20 +145,27 @@ export class MvccStore {
     checkOption('mapSizeBytes', opts.mapSizeBytes, Number.MAX_SAFE_INTEGER);
     if (opts.path === '') throw new MvccError({ code: 'INVALID_CONFIG', message: 'path is empty' });
     mkdirSync(opts.path, { recursive: true });
-    const tables = openTables({
+    removeDefragLeftovers(opts.path);
+    const tablesOptions = {
       path: opts.path,
       mapSizeBytes: opts.mapSizeBytes ?? mapSizeBytesDefault,
       unsafeNoSync: opts.unsafeNoSync === true,
-    });
-    return new MvccStore(
-      tables,
-      opts.maxTxnOps ?? txnOpsMaxDefault,
-      opts.quotaBackendBytes ?? quotaBackendBytesDefault,
-    );
+    };
+    const limits = {
+      maxTxnOps: opts.maxTxnOps ?? txnOpsMaxDefault,
+      quotaBackendBytes: opts.quotaBackendBytes ?? quotaBackendBytesDefault,
+    };
+    return new MvccStore(openTables(tablesOptions), limits, tablesOptions);
   }
 
   private checkOpen(): void {
     if (this.closed) throw new MvccError({ code: 'CLOSED', message: 'store is closed' });
+  }
+
+  /** Writers must wait for a running defragmentation (`whenWritable`). */
+  private checkWritable(): void {
+    this.checkOpen();
+    assert(this.defragging === undefined, 'a write waits for defragment (see whenWritable)');
   }
 
   /** The Raft index of the last applied entry (etcd's consistent index); 0 for a new store. */
@@ -183,7 +200,7 @@ export class MvccStore {
    * entry's), CLOSED
    */
   apply(entries: readonly ApplyEntry[], options: { appliedIndex?: number } = {}): ApplyResult[] {
-    this.checkOpen();
+    this.checkWritable();
     const last = entries[entries.length - 1]?.index ?? 0;
     const through = options.appliedIndex ?? last;
     if (!Number.isSafeInteger(through) || through < last) {
@@ -295,7 +312,7 @@ export class MvccStore {
       return { deleteRange: applyDeleteRange(w, r.deleteRange) };
     }
     if ('txn' in r) {
-      checkTxnRequest(r.txn, this.maxTxnOps);
+      checkTxnRequest(r.txn, this.opts.maxTxnOps);
       return { txn: applyTxn(w, r.txn) };
     }
     if ('compaction' in r) {
@@ -373,7 +390,10 @@ export class MvccStore {
   checkQuota(request: ApplyRequest): void {
     this.checkOpen();
     if (!requestCosts(request)) return;
-    if (this.noSpace() || (this.sizeBytesCache ?? this.dbSizeBytes()) > this.quotaBackendBytes) {
+    if (
+      this.noSpace() ||
+      (this.sizeBytesCache ?? this.dbSizeBytes()) > this.opts.quotaBackendBytes
+    ) {
       throw new MvccError({ code: 'NO_SPACE', message: 'mvcc: database space exceeded' });
     }
   }
@@ -396,7 +416,7 @@ export class MvccStore {
 
   /** Removes one bounded batch of compacted revisions; true when more remain. */
   compactStep(): boolean {
-    this.checkOpen();
+    this.checkWritable();
     this.sizeBytesCache = undefined;
     return compactBatch(this.tables);
   }
@@ -407,7 +427,9 @@ export class MvccStore {
    */
   async runCompaction(opts: { signal?: AbortSignal } = {}): Promise<void> {
     // Bounded by the number of rev rows at or below the compacted revision.
-    while (!this.closed && opts.signal?.aborted !== true && this.compactStep()) {
+    for (;;) {
+      await this.whenWritable();
+      if (this.closed || opts.signal?.aborted === true || !this.compactStep()) return;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
@@ -456,7 +478,72 @@ export class MvccStore {
    */
   snapshot(): Generator<Uint8Array> {
     this.checkOpen();
-    return snapshotChunks(this.tables);
+    const t = this.tables;
+    this.readers.set(t, (this.readers.get(t) ?? 0) + 1);
+    return this.trackedChunks(t, snapshotChunks(t));
+  }
+
+  private *trackedChunks(t: Tables, chunks: Generator<Uint8Array>): Generator<Uint8Array> {
+    try {
+      yield* chunks;
+    } finally {
+      this.readers.set(t, (this.readers.get(t) ?? 1) - 1);
+      void this.closeRetired();
+    }
+  }
+
+  /** Closes replaced environments no snapshot stream reads any more, and removes their files. */
+  private async closeRetired(force = false): Promise<void> {
+    for (const old of [...this.retired]) {
+      if (!force && (this.readers.get(old.tables) ?? 0) > 0) continue;
+      this.retired.splice(this.retired.indexOf(old), 1);
+      this.readers.delete(old.tables);
+      await old.tables.env.close();
+      if (old.dir !== '') rmSync(old.dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Resolves once no defragmentation runs; undefined when none does. Every writer (`apply`,
+   * `replaceWithSnapshot`, `compactStep`) must wait for it: they refuse to run meanwhile.
+   */
+  whenWritable(): Promise<void> | undefined {
+    return this.defragging;
+  }
+
+  /**
+   * etcd's Defragment: rewrites the store's LMDB file compactly (free pages dropped) and swaps it
+   * in by an atomic rename, crash-safe at every step (see defrag.ts); reads go on meanwhile,
+   * writers wait (`whenWritable`). A call while one runs joins it. Resolves once the new file
+   * is in use and its name durable.
+   * @throws MvccError CLOSED; an IO error (before the swap the old file stays in use; after it,
+   * only the directory's fsync can fail, and the store closes itself, as etcd stops)
+   */
+  defragment(): Promise<void> {
+    this.checkOpen();
+    assert(!this.applying, 'defragment is not called from a watch callback');
+    this.defragging ??= this.runDefragment().finally(() => {
+      this.defragging = undefined;
+    });
+    return this.defragging;
+  }
+
+  private async runDefragment(): Promise<void> {
+    const state = { switched: false };
+    try {
+      await defragmentTables(this.tables, this.tablesOptions, (next) => {
+        state.switched = true;
+        this.retired.push({ tables: this.tables, dir: this.envDir ?? '' });
+        this.tables = next.tables;
+        this.envDir = next.dir;
+        this.sizeBytesCache = undefined;
+        this.reloadMeta();
+      });
+    } catch (e) {
+      if (state.switched) await this.shutdown();
+      throw e;
+    }
+    await this.closeRetired();
   }
 
   /**
@@ -472,7 +559,8 @@ export class MvccStore {
   ): Promise<void> {
     checkOption('consistentIndex', options.consistentIndex, Number.MAX_SAFE_INTEGER);
     const bump = options.bumpRevision;
-    if (bump !== undefined && bump !== 0) checkOption('bumpRevision', bump, Number.MAX_SAFE_INTEGER);
+    if (bump !== undefined && bump !== 0)
+      checkOption('bumpRevision', bump, Number.MAX_SAFE_INTEGER);
     mkdirSync(path, { recursive: true });
     const open = (p: string): Tables => openForRestore(p, mapSizeBytesDefault);
     await restoreSnapshot(path, chunks, { open, options });
@@ -487,7 +575,7 @@ export class MvccStore {
    * @throws MvccError SNAPSHOT_INVALID (the state is unchanged), CLOSED
    */
   replaceWithSnapshot(chunks: Iterable<Uint8Array>): void {
-    this.checkOpen();
+    this.checkWritable();
     assert(!this.applying, 'replaceWithSnapshot is not re-entrant');
     this.sizeBytesCache = undefined;
     try {
@@ -498,11 +586,19 @@ export class MvccStore {
     this.watchHub.resync();
   }
 
-  /** Closes the store: drops watchers and closes LMDB. Idempotent. */
+  /** Closes the store: waits for a defragmentation, drops watchers, closes LMDB. Idempotent. */
   async close(): Promise<void> {
+    // A defragmentation in progress finishes first (its failure is its caller's to see).
+    await this.defragging?.catch(() => undefined);
+    await this.shutdown();
+  }
+
+  private async shutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.watchHub.close();
+    await this.closeRetired(true);
     await this.tables.env.close();
+    if (this.envDir !== undefined) rmSync(this.envDir, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,13 @@
 // watcher back into one that catches up from history, so no event is ever dropped silently. This
 // follows etcd's watchableStore (synced / unsynced / victim watchers), in-process.
 import { assert } from './assert.js';
-import { decodeRevKey, decodeRevRecord, intervalContains, keyInterval, revKey } from './encoding.js';
+import {
+  decodeRevKey,
+  decodeRevRecord,
+  intervalContains,
+  keyInterval,
+  revKey,
+} from './encoding.js';
 import type { KeyInterval } from './encoding.js';
 import { MvccError } from './errors.js';
 import { checkKey, rangeKeys } from './kv-read.js';
@@ -14,7 +20,8 @@ import type { Event, KeyValue, WatchCreateRequest, WatchResponse } from './types
 
 /** What watchers read from the store. */
 export interface WatchSource {
-  readonly tables: Tables;
+  /** The store's tables now (a defragmentation switches them). */
+  tables(): Tables;
   current(): number;
   compacted(): number;
 }
@@ -218,7 +225,14 @@ export class WatchHub {
   private toEvent(w: Watcher, c: Change): Event {
     const r = c.record;
     const kv: KeyValue = r.tombstone
-      ? { key: r.key, createRevision: 0, modRevision: c.main, version: 0, value: emptyValue, lease: 0 }
+      ? {
+          key: r.key,
+          createRevision: 0,
+          modRevision: c.main,
+          version: 0,
+          value: emptyValue,
+          lease: 0,
+        }
       : {
           key: r.key,
           createRevision: r.createRevision,
@@ -229,8 +243,13 @@ export class WatchHub {
         };
     const type = r.tombstone ? 'DELETE' : 'PUT';
     if (!w.prevKv) return { type, kv };
-    const view = { tables: this.source.tables, current: c.main - 1, compacted: 0 };
-    const prev = rangeKeys(view, { iv: keyInterval(r.key, undefined), at: c.main - 1, limit: 1, countOnly: false });
+    const view = { tables: this.source.tables(), current: c.main - 1, compacted: 0 };
+    const prev = rangeKeys(view, {
+      iv: keyInterval(r.key, undefined),
+      at: c.main - 1,
+      limit: 1,
+      countOnly: false,
+    });
     return { type, kv, prevKv: prev.kvs[0] };
   }
 
@@ -256,7 +275,9 @@ export class WatchHub {
 
   private readChanges(lo: number, hi: number, compacted: number): Change[] {
     const changes: Change[] = [];
-    const rows = this.source.tables.rev.getRange({ start: revKey(lo, 0), end: revKey(hi + 1, 0) });
+    const rows = this.source
+      .tables()
+      .rev.getRange({ start: revKey(lo, 0), end: revKey(hi + 1, 0) });
     for (const { key, value } of rows) {
       const { main, sub } = decodeRevKey(key);
       const record = decodeRevRecord(value);
