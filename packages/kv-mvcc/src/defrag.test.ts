@@ -51,7 +51,12 @@ describe('MvccStore.defragment', () => {
       file: fileBytes(t.dir),
     };
     expect(before.kvs).toHaveLength(500);
+    const inUse = t.store.dbSizeInUseBytes();
+    expect(inUse).toBeLessThan(before.dbSize / 2);
     await t.store.defragment();
+    // The copy holds only the pages in use (the in-use count is exact to a page or two).
+    expect(t.store.dbSizeBytes()).toBeLessThanOrEqual(inUse + 2 * 4096);
+    expect(t.store.dbSizeInUseBytes()).toBeLessThanOrEqual(t.store.dbSizeBytes());
     expect(fileBytes(t.dir)).toBeLessThan(before.file / 2);
     expect(t.store.dbSizeBytes()).toBeLessThan(before.dbSize / 2);
     expect(t.store.hashKV()).toEqual(before.hash);

@@ -36,6 +36,7 @@ import {
   metaKeys,
   openTables,
   putMetaNumber,
+  dbPagesInUse,
   readCurrentRevision,
   type OpenTablesOptions,
   type Tables,
@@ -379,6 +380,17 @@ export class MvccStore {
     const s = this.tables.env.getStats() as { lastPageNumber: number; pageSize: number };
     this.sizeBytesCache = (s.lastPageNumber + 1) * s.pageSize;
     return this.sizeBytesCache;
+  }
+
+  /**
+   * The bytes of the file that hold data (etcd's `dbSizeInUse`: the size less free pages): the
+   * pages of every table and of LMDB's own trees, and the two meta pages.
+   */
+  dbSizeInUseBytes(): number {
+    this.checkOpen();
+    return (
+      dbPagesInUse(this.tables) * (this.tables.env.getStats() as { pageSize: number }).pageSize
+    );
   }
 
   /**

@@ -122,3 +122,21 @@ export function getRevRecord(t: Tables, main: number, sub: number): RevRecord {
   assert(b !== undefined, `rev record ${String(main)}.${String(sub)} exists`);
   return decodeRevRecord(b);
 }
+
+/** Pages of one LMDB tree, as lmdb-js's getStats reports them. */
+interface TreeStats {
+  readonly treeBranchPageCount: number;
+  readonly treeLeafPageCount: number;
+  readonly overflowPages: number;
+}
+
+const treePages = (s: TreeStats): number =>
+  s.treeBranchPageCount + s.treeLeafPageCount + s.overflowPages;
+
+/** Pages holding data: every table's tree, LMDB's main and free-list trees, two meta pages. */
+export function dbPagesInUse(t: Tables): number {
+  const env = t.env.getStats() as TreeStats & { free: TreeStats };
+  let pages = 2 + treePages(env) + treePages(env.free);
+  for (const name of tableNames) pages += treePages(t[name].getStats() as TreeStats);
+  return pages;
+}
