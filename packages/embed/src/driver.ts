@@ -457,6 +457,9 @@ export class Driver {
       this.#term = rd.hardState.term;
       this.#committed = rd.hardState.commit;
     }
+    // A defragmentation of the store holds every write back until its file is swapped (etcd's
+    // defrag blocks applies too); one that failed left the old file in use, so apply goes on.
+    await p.kv.whenWritable()?.catch(() => undefined);
     if (rd.snapshot !== undefined) this.#installSnapshot(rd.snapshot);
     if (rd.committedEntries.length > 0) this.#apply(rd.committedEntries);
     for (const rs of rd.readStates) {

@@ -19,6 +19,7 @@ import { Publisher } from './publisher.js';
 import type { WatchCreateRequest, WatchHandle, WatchResponse } from '@keel/kv-mvcc';
 import { createKvApi, type KvApi, type KvHost, type ResponseHeader } from './kv-api.js';
 import { createLeaseSide, type LeaseApi } from './lease-api.js';
+import { createMaintenanceApi, type MaintenanceApi } from './maintenance-api.js';
 import { handleLeaseHttp } from './lease-http.js';
 import type { LeaseLeaderOps } from './lease-leader.js';
 import type { LeaseForwarder } from './lease-forwarder.js';
@@ -82,6 +83,8 @@ export class Server {
   readonly lease: LeaseApi;
   /** etcd's Cluster API in process: members, add, promote, remove, update; moveLeader. */
   readonly cluster: ClusterApi;
+  /** etcd's Maintenance API in process: status, hashKV, alarms, defragment, snapshot. */
+  readonly maintenance: MaintenanceApi;
   /** Resolves once the member has stopped: closed, removed from the cluster, or failed. */
   readonly stopped: Promise<void>;
   /** Resolves once the member knows a leader and can serve; rejects STOPPED if closed first. */
@@ -130,6 +133,15 @@ export class Server {
       requestTimeoutMs: requestTimeoutMs(parts.config.electionMs),
     });
     this.lease = leaseSide.api;
+    this.maintenance = createMaintenanceApi({
+      kv: host,
+      logger: this.#logger,
+      quotaBackendBytes: parts.config.quotaBackendBytes,
+      raft: () => ({
+        ...{ leader: this.leaderId, term: this.term, applied: this.appliedIndex },
+        isLearner: this.isLearner,
+      }),
+    });
     this.#leaseLeaderOps = leaseSide.leaderOps;
     this.#leaseForwarder = leaseSide.forwarder;
     this.cluster = createClusterApi({
