@@ -2,13 +2,15 @@
 // promotions and removals are Raft conf changes whose context carries the member's attributes;
 // new peer URLs are a member request in a normal entry. Each call checks etcd's rules first
 // (unknown member, peer URL in use, learner limits, the strict reconfig check, a learner's
-// catch-up) and resolves once the change is applied on this member.
+// catch-up) and resolves once the change is applied on this member. A promotion asked of a
+// follower is forwarded to the leader (promote-http.ts), which alone knows the learner's progress.
 import type { ClusterMember } from './cluster-file.js';
 import { urlProblem } from './config.js';
 import type { Driver } from './driver.js';
 import { EmbedError } from './errors.js';
 import type { ResponseHeader, WithHeader } from './kv-api.js';
-import { learnerReadyShare } from './limits.js';
+import type { LeaderForwarder } from './leader-forwarder.js';
+import { learnerReadyShare, memberListBytesMax } from './limits.js';
 import { deriveMemberId } from './member-id.js';
 import type { Membership } from './membership.js';
 import {
@@ -17,6 +19,7 @@ import {
   checkRemoveMember,
   type ReconfigView,
 } from './reconfig-checks.js';
+import { decodePromoteAnswer, promotePath, type PromoteOnLeader } from './promote-http.js';
 import { encodeConfContext } from './request-codec.js';
 
 /** A member as the Cluster API lists it (etcd's Member). */
@@ -46,8 +49,9 @@ export interface ClusterApi {
     options?: { isLearner?: boolean },
   ): Promise<WithHeader<{ member: Member; members: readonly Member[] }>>;
   /**
-   * Makes learner `id` a voter; runs on the leader. @throws EmbedError MEMBER_NOT_FOUND,
-   * MEMBER_NOT_LEARNER, LEADER_REQUIRED, LEARNER_NOT_READY, MEMBER_NOT_ENOUGH_STARTED, ...
+   * Makes learner `id` a voter; on a follower the leader is asked (etcd forwards it).
+   * @throws EmbedError MEMBER_NOT_FOUND, MEMBER_NOT_LEARNER, LEARNER_NOT_READY,
+   * MEMBER_NOT_ENOUGH_STARTED, NOT_LEADER (no leader), TIMEOUT, ...
    */
   promoteMember(id: number): Promise<WithHeader<{ members: readonly Member[] }>>;
   /**
@@ -81,6 +85,14 @@ export interface ClusterHost {
   connectedForMs(id: number): number;
   /** Resolves once the peer listener is up (a lone member starts it with its first peer). */
   peersStarted(): Promise<void>;
+  /** Sends a follower's promotion to the leader. */
+  readonly forwarder: LeaderForwarder;
+}
+
+/** A member's cluster side: `server.cluster` and the leader's promotion, served to peers. */
+export interface ClusterSide {
+  readonly api: ClusterApi;
+  readonly promoteOnLeader: PromoteOnLeader;
 }
 
 /** A member record as the API shows it. */
@@ -142,18 +154,36 @@ function checkLearnerReady(h: ClusterHost, id: number): void {
   }
 }
 
-/** Builds `server.cluster` over `h`. */
-export function createClusterApi(h: ClusterHost): ClusterApi {
+type Change = Parameters<Driver['proposeConfChange']>[0][number];
+
+/** Proposes conf change `c` (with the added member's attributes) and waits until applied here. */
+async function change(h: ClusterHost, c: Change, member?: ClusterMember): Promise<void> {
+  await h.driver.proposeConfChange([c], (id) =>
+    encodeConfContext(member === undefined ? { id } : { id, member }),
+  );
+}
+
+/** etcd's promoteMember on the leader. @throws EmbedError LEADER_REQUIRED off the leader, ... */
+async function promoteHere(h: ClusterHost, id: number): Promise<readonly Member[]> {
+  h.checkOpen();
+  if (memberOf(h, id).isLearner !== true) {
+    throw fail('MEMBER_NOT_LEARNER', 'can only promote a learner member');
+  }
+  checkLearnerReady(h, id);
+  if (h.strictReconfigCheck) checkPromoteMember(view(h));
+  await change(h, { type: 'AddNode', nodeId: id });
+  return h.membership.list().map(toMember);
+}
+
+/** Builds `server.cluster` over `h`, and the leader's promotion that followers ask for. */
+export function createClusterSide(h: ClusterHost): ClusterSide {
+  const promoteOnLeader: PromoteOnLeader = (id) => promoteHere(h, id);
+  return { api: createClusterApi(h, promoteOnLeader), promoteOnLeader };
+}
+
+function createClusterApi(h: ClusterHost, promoteOnLeader: PromoteOnLeader): ClusterApi {
   const withHeader = <T extends object>(r: T): WithHeader<T> => ({ ...r, header: h.header() });
   const members = (): Member[] => h.membership.list().map(toMember);
-  const change = async (
-    c: Parameters<Driver['proposeConfChange']>[0][number],
-    member?: ClusterMember,
-  ): Promise<void> => {
-    await h.driver.proposeConfChange([c], (id) =>
-      encodeConfContext(member === undefined ? { id } : { id, member }),
-    );
-  };
   return {
     async memberList(options = {}) {
       h.checkOpen();
@@ -174,25 +204,28 @@ export function createClusterApi(h: ClusterHost): ClusterApi {
       if (h.strictReconfigCheck) checkAddMember(view(h), isLearner);
       const id = deriveMemberId(peerUrls, h.clusterToken, Date.now());
       const member: ClusterMember = { id, name: '', peerUrls, clientUrls: [], isLearner };
-      await change({ type: isLearner ? 'AddLearnerNode' : 'AddNode', nodeId: id }, member);
+      await change(h, { type: isLearner ? 'AddLearnerNode' : 'AddNode', nodeId: id }, member);
       await h.peersStarted();
       return withHeader({ member: toMember(memberOf(h, id)), members: members() });
     },
     async promoteMember(id) {
       h.checkOpen();
-      if (memberOf(h, id).isLearner !== true) {
-        throw fail('MEMBER_NOT_LEARNER', 'can only promote a learner member');
-      }
-      checkLearnerReady(h, id);
-      if (h.strictReconfigCheck) checkPromoteMember(view(h));
-      await change({ type: 'AddNode', nodeId: id });
-      return withHeader({ members: members() });
+      const promoted = await h.forwarder.forward({
+        ...{ path: promotePath(id), body: {}, answerBytesMax: memberListBytesMax },
+        local: () => promoteOnLeader(id),
+        decode: decodePromoteAnswer,
+      });
+      // The leader answered once the promotion was applied there; wait until it is applied here
+      // too, so this member's own view (learner count, the next checks) includes it. The
+      // promotion is done either way: a barrier that fails (no leader for a while) is ignored.
+      await h.driver.readBarrier().catch(() => undefined);
+      return withHeader({ members: promoted });
     },
     async removeMember(id) {
       h.checkOpen();
       memberOf(h, id);
       if (h.strictReconfigCheck) checkRemoveMember(view(h), id);
-      await change({ type: 'RemoveNode', nodeId: id });
+      await change(h, { type: 'RemoveNode', nodeId: id });
       return withHeader({ members: members() });
     },
     async updateMember(id, peerUrls) {

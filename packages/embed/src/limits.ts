@@ -69,7 +69,7 @@ export const leaseForwardRequestBytesMax = 4096;
  * lists every key attached to the lease).
  */
 export const leaseForwardResponseBytesMax = 64 * 1024 * 1024;
-/** Wait before forwarding a lease request again after the leader could not answer it. */
-export const leaseForwardRetryMs = 50;
-/** Connections kept open to the leader's peer listener for forwarded lease requests. */
-export const leaseForwardSocketsMax = 16;
+/** Wait before forwarding a request (lease, promotion) again after the leader did not settle it. */
+export const leaderForwardRetryMs = 50;
+/** Connections kept open to the leader's peer listener for forwarded requests, per forwarder. */
+export const leaderForwardSocketsMax = 16;

@@ -9,11 +9,13 @@ import { assert } from './assert.js';
 import { openMemberStorage, type UnsafeOptions } from './bootstrap.js';
 import { systemClock, type Cancel, type Clock } from './clock.js';
 import type { ClusterMember } from './cluster-file.js';
-import { createClusterApi, type ClusterApi } from './cluster-api.js';
+import { createClusterSide, type ClusterApi } from './cluster-api.js';
 import { resolveConfig, type Logger, type ResolvedConfig, type ServerConfig } from './config.js';
 import { Driver, type DriverParts } from './driver.js';
 import { EmbedError } from './errors.js';
 import { membersHandler } from './join.js';
+import { LeaderForwarder } from './leader-forwarder.js';
+import { handlePromoteHttp, type PromoteOnLeader } from './promote-http.js';
 import { Membership } from './membership.js';
 import { Publisher } from './publisher.js';
 import type { WatchCreateRequest, WatchHandle, WatchResponse } from '@keel/kv-mvcc';
@@ -92,6 +94,8 @@ export class Server {
   readonly #parts: Parts;
   readonly #leaseLeaderOps: LeaseLeaderOps;
   readonly #leaseForwarder: LeaseForwarder;
+  readonly #promoteOnLeader: PromoteOnLeader;
+  readonly #promoteForwarder: LeaderForwarder;
   #closing: Promise<void> | undefined;
   #stopReason: unknown;
   #rejectReady: (e: unknown) => void = () => undefined;
@@ -144,7 +148,13 @@ export class Server {
     });
     this.#leaseLeaderOps = leaseSide.leaderOps;
     this.#leaseForwarder = leaseSide.forwarder;
-    this.cluster = createClusterApi({
+    this.#promoteForwarder = new LeaderForwarder({
+      ...{ leadership: parts.leadership, membership: parts.membership },
+      ...{ clock: parts.clock, peerTls: parts.peerTls },
+      requestTimeoutMs: requestTimeoutMs(parts.config.electionMs),
+    });
+    const clusterSide = createClusterSide({
+      forwarder: this.#promoteForwarder,
       membership: parts.membership,
       driver: parts.driver,
       strictReconfigCheck: parts.config.strictReconfigCheck,
@@ -159,6 +169,8 @@ export class Server {
       connectedForMs: (id) => parts.peers.connectedForMs(id),
       peersStarted: () => parts.peers.start(),
     });
+    this.cluster = clusterSide.api;
+    this.#promoteOnLeader = clusterSide.promoteOnLeader;
   }
 
   /**
@@ -308,6 +320,11 @@ export class Server {
     return this.#leaseLeaderOps;
   }
 
+  /** @internal The leader's promotion of a learner, served to followers over the peer listener. */
+  get promoteOnLeader(): PromoteOnLeader {
+    return this.#promoteOnLeader;
+  }
+
   /** @internal The member's store, for the gRPC backend's local reads. */
   get store(): MvccStore {
     return this.#parts.kv;
@@ -355,6 +372,7 @@ export class Server {
     this.#rejectReady(new EmbedError({ code: 'STOPPED', message: 'server closed before ready' }));
     await p.listeners.close();
     this.#leaseForwarder.close();
+    this.#promoteForwarder.close();
     await p.keeper.close();
     await p.compactor.close();
     await p.driver.stop();
@@ -455,10 +473,8 @@ export async function startServer(
   const clock = options.clock ?? systemClock;
   const logger = config.logger ?? silentLogger;
   const tls = loadMemberTls(config, logger);
-  const { identity, log, kv } = await openMemberStorage(config, options, {
-    peerTls: tls.peer,
-    clock,
-  });
+  const joining = { peerTls: tls.peer, clock };
+  const { identity, log, kv } = await openMemberStorage(config, options, joining);
   const membership = new Membership(config.dataDir, identity);
   const cleanup: (() => Promise<void>)[] = [() => log.close(), () => kv.close()];
   try {
@@ -469,7 +485,7 @@ export async function startServer(
     const ref: { server?: Server } = {};
     const peers = new PeerTransport({
       ...{ config, membership, logger, onSnapshot, peerTls: tls.peer !== undefined },
-      onHttpRequest: peerHttp(membership, () => ref.server?.leaseLeaderOps),
+      onHttpRequest: peerHttp(membership, () => ref.server),
     });
     cleanup.unshift(() => peers.close());
     await peers.start();
@@ -525,14 +541,18 @@ function serverOf(ref: { server?: Server }): Server {
   return ref.server;
 }
 
-/** The peer listener's plain HTTP: lease requests forwarded by followers, the join's members. */
+/**
+ * The peer listener's plain HTTP: lease requests and promotions forwarded by followers, the
+ * join's members.
+ */
 function peerHttp(
   membership: Membership,
-  leaseOps: () => LeaseLeaderOps | undefined,
+  server: () => Server | undefined,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const members = membersHandler(membership);
   return (req, res) => {
-    if (!handleLeaseHttp(req, res, leaseOps)) members(req, res);
+    if (handleLeaseHttp(req, res, () => server()?.leaseLeaderOps)) return;
+    if (!handlePromoteHttp(req, res, () => server()?.promoteOnLeader)) members(req, res);
   };
 }
 

@@ -1,13 +1,21 @@
 // Goal: etcd's own client changes Keel's membership: `etcdctl member add --learner`, a new member
 // started with clusterState 'existing', `member promote`, `member list` with every member's
 // client URLs, `move-leader`, `member remove` (the removed member stops), and etcd's error texts
-// for a promote of a voter and an unknown member.
+// for a promote of a voter and an unknown member; a promotion asked of a follower (in process and
+// with `etcdctl member promote` at the follower's endpoint) is forwarded to the leader.
 // Method: real members in process on 127.0.0.1, Debian's /usr/bin/etcdctl (ETCDCTL_API=3) with
 // explicit time limits; output checked line by line. A promote refused while the learner catches
 // up ("in sync with leader") is asked again until a deadline, as an operator would.
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatMemberId, startServer, type Server, type ServerConfig } from '../src/index.js';
+import {
+  formatMemberId,
+  isEmbedError,
+  startServer,
+  type EmbedErrorCode,
+  type Server,
+  type ServerConfig,
+} from '../src/index.js';
 import { freePorts, tempDir, within } from './helpers.js';
 
 let dir: string;
@@ -155,4 +163,98 @@ describe('etcdctl member commands', () => {
     expect(badTarget.code).not.toBe(0);
     expect(badTarget.out).toContain('etcdserver: bad leader transferee');
   }, 30_000);
+});
+
+/** Calls `fn` until it stops failing with one of the retryable `codes`, within 20 s. */
+async function untilAccepted<T>(fn: () => Promise<T>, codes: EmbedErrorCode[]): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!codes.some((c) => isEmbedError(e, c)) || Date.now() > deadline) throw e;
+      await pause(100);
+    }
+  }
+}
+
+/** Resolves with the leader once every one of `members` names it. */
+async function agreedLeader(members: readonly Server[]): Promise<Server> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const lead = members[0]?.leaderId ?? 0;
+    const leader = members.find((m) => m.memberId === lead);
+    if (leader !== undefined && members.every((m) => m.leaderId === lead)) return leader;
+    if (Date.now() > deadline) throw new Error('no agreed leader within 10 s');
+    await pause(50);
+  }
+}
+
+describe('promoting through a follower', () => {
+  it('forwards the promotion to the leader (in process and etcdctl at the follower)', async () => {
+    const [px, py, p1, p2] = (await freePorts(4)).map((p) => `http://127.0.0.1:${p}`) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    const initialCluster = `x=${px},y=${py}`;
+    const founders = await Promise.all(
+      [
+        ['x', px],
+        ['y', py],
+      ].map(([n, u]) =>
+        startServer(config(n ?? '', u ?? '', { initialCluster }), { unsafeNoSync: true }),
+      ),
+    );
+    servers.push(...founders);
+    const leader = await agreedLeader(founders);
+    const follower = founders.find((m) => m !== leader) as Server;
+    const retry: EmbedErrorCode[] = ['UNHEALTHY', 'OVERLOADED', 'NOT_LEADER'];
+    const join = async (name: string, url: string, cluster: string): Promise<Server> => {
+      const added = await untilAccepted(
+        () => follower.cluster.addMember([url], { isLearner: true }),
+        retry,
+      );
+      const m = await startServer(
+        config(name, url, {
+          clusterState: 'existing',
+          initialCluster: `${cluster},${name}=${url}`,
+        }),
+        { unsafeNoSync: true },
+      );
+      servers.push(m);
+      expect(m.memberId).toBe(added.member.id);
+      return m;
+    };
+    // Only the leader knows a learner's progress: one that never started is not ready.
+    const l1 = await join('l1', p1, initialCluster);
+    await within(l1.ready, 10_000, 'l1 ready');
+    const promoted = await untilAccepted(
+      () => follower.cluster.promoteMember(l1.memberId),
+      ['LEARNER_NOT_READY', ...retry],
+    );
+    expect(promoted.members.find((m) => m.id === l1.memberId)?.isLearner).toBe(false);
+    expect(leader.members.find((m) => m.id === l1.memberId)?.isLearner).toBe(false);
+    const l2Added = await untilAccepted(
+      () => follower.cluster.addMember([p2], { isLearner: true }),
+      retry,
+    );
+    await expect(follower.cluster.promoteMember(l2Added.member.id)).rejects.toSatisfy((e) =>
+      isEmbedError(e, 'LEARNER_NOT_READY'),
+    );
+    await expect(follower.cluster.promoteMember(follower.memberId)).rejects.toSatisfy((e) =>
+      isEmbedError(e, 'MEMBER_NOT_LEARNER'),
+    );
+    await follower.cluster.removeMember(l2Added.member.id);
+    // etcdctl at the follower's endpoint.
+    const l2 = await join('l2', p2, `${initialCluster},l1=${p1}`);
+    await within(l2.ready, 10_000, 'l2 ready');
+    const id = formatMemberId(l2.memberId);
+    const out = await ctlUntil(follower, ['member', 'promote', id], 'in sync with leader');
+    expect(out.out).toContain(
+      `Member ${pad(id)} promoted in cluster ${pad(formatMemberId(leader.clusterId))}`,
+    );
+    expect(leader.members.find((m) => m.id === l2.memberId)?.isLearner).toBe(false);
+  }, 90_000);
 });
