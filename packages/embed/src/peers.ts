@@ -62,6 +62,8 @@ export interface PeerOptions {
   readonly onSnapshot: (incoming: IncomingSnapshot) => Promise<void>;
   /** Whether the peer listener is https and its TLS files loaded (see `loadMemberTls`). */
   readonly peerTls: boolean;
+  /** `peer` refused this member as removed from the cluster (etcd's HTTP 410). */
+  readonly onRemoved: (peer: number) => void;
 }
 
 /**
@@ -126,6 +128,9 @@ export class PeerTransport {
         offer(this.#inbox, { kind: 'unreachable', peer });
       },
       onHttpRequest: this.#o.onHttpRequest,
+      // Members removed from the cluster are told so when they dial (etcd answers them 410).
+      isRemovedMember: (id) => membership.isRemoved(id),
+      onRemoved: this.#o.onRemoved,
       onSnapshot: this.#o.onSnapshot,
       logger: transportLogger(logger),
     });

@@ -13,6 +13,7 @@ import { createClusterSide, type ClusterApi } from './cluster-api.js';
 import { resolveConfig, type Logger, type ResolvedConfig, type ServerConfig } from './config.js';
 import { Driver, type DriverParts } from './driver.js';
 import { EmbedError } from './errors.js';
+import { formatMemberId } from './member-id.js';
 import { membersHandler } from './join.js';
 import { LeaderForwarder } from './leader-forwarder.js';
 import { handlePromoteHttp, type PromoteOnLeader } from './promote-http.js';
@@ -188,6 +189,20 @@ export class Server {
       // Closing after a failure may fail again (e.g. the store already broke); it is logged.
       this.#logger.warn({ err: String(e) }, 'closing after a stop failed');
     });
+  }
+
+  /**
+   * @internal A peer refused this member as removed from the cluster (it was removed while it
+   * was down): it stops at once with MEMBER_REMOVED, as etcd stops on its peers' HTTP 410.
+   */
+  stopOnRemoval(peer: number): void {
+    if (this.#stopReason !== undefined || this.#closing !== undefined) return;
+    const message = 'the member has been permanently removed from the cluster';
+    this.#logger.warn(
+      { memberId: formatMemberId(this.memberId), peer: formatMemberId(peer) },
+      `${message}; stopping`,
+    );
+    this.stopOn(new EmbedError({ code: 'MEMBER_REMOVED', message }));
   }
 
   /**
@@ -486,6 +501,7 @@ export async function startServer(
     const peers = new PeerTransport({
       ...{ config, membership, logger, onSnapshot, peerTls: tls.peer !== undefined },
       onHttpRequest: peerHttp(membership, () => ref.server),
+      onRemoved: (peer) => ref.server?.stopOnRemoval(peer),
     });
     cleanup.unshift(() => peers.close());
     await peers.start();

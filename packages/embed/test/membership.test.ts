@@ -201,6 +201,30 @@ describe('removing and replacing members', () => {
     await expectCode(startServer(config(gone.name, goneUrl)), 'MEMBER_REMOVED');
   }, 60_000);
 
+  it('a member removed while it was down learns it from its peers when it comes back', async () => {
+    const { members, urls } = await founders();
+    const leader = await agreedLeader(members);
+    const gone = members.find((m) => m !== leader) as Server;
+    const goneUrl = urls[members.indexOf(gone)] ?? '';
+    await gone.close();
+    // A member that is down may be removed: it is not part of the active quorum.
+    await untilAccepted(() => leader.cluster.removeMember(gone.memberId), retryable);
+    await leader.kv.put({ key: b('k'), value: b('without it') });
+    // Its data directory does not know: it starts, dials its old peers, and they refuse it as
+    // removed (etcd's HTTP 410); it stops with etcd's message.
+    const back = await start(config(gone.name, goneUrl));
+    await within(back.stopped, 15_000, 'the returning member stops');
+    expect(isEmbedError(back.stopReason, 'MEMBER_REMOVED')).toBe(true);
+    expect((back.stopReason as Error).message).toBe(
+      'the member has been permanently removed from the cluster',
+    );
+    // It never took part: the others still form the cluster and serve.
+    const rest = members.filter((m) => m !== gone);
+    await rest[1]?.kv.put({ key: b('k'), value: b('still going') });
+    expect(s((await leader.kv.range({ key: b('k') })).kvs[0]?.value)).toBe('still going');
+    expect(leader.members.map((m) => m.id)).not.toContain(gone.memberId);
+  }, 60_000);
+
   it('replaces a dead member with a new one on a new port', async () => {
     const { members, urls } = await founders();
     const leader = await agreedLeader(members);

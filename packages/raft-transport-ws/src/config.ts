@@ -29,6 +29,16 @@ export interface TransportConfig {
   /** Called (in a later turn, once per peer per turn) when messages to a peer were dropped. */
   readonly onUnreachable: (peer: number) => void;
   /**
+   * True for a member removed from the cluster: its connections are refused with close code
+   * `MEMBER_REMOVED` (etcd's HTTP 410 Gone) rather than as an unknown member, so it learns it.
+   */
+  readonly isRemovedMember?: (id: number) => boolean;
+  /**
+   * Called when `peer` refused this member as removed from the cluster (close code
+   * `MEMBER_REMOVED`): this member can never rejoin with its ID and should stop.
+   */
+  readonly onRemoved?: (peer: number) => void;
+  /**
    * Stores an incoming snapshot by consuming `chunks` to the end; the MsgSnap reaches
    * `onMessage` only after this resolves and the checksum matched. Without it snapshots are refused.
    */

@@ -63,6 +63,8 @@ export interface TransportContext {
   /** Forgets every logged key starting with `prefix`, so its causes are logged again. */
   forgetPrefix(prefix: string): void;
   reportUnreachable(peer: number): void;
+  /** A peer refused this member as removed from the cluster. */
+  reportRemoved(peer: number): void;
 }
 
 /** A no-op logger, the default: the transport is silent unless given one. */
@@ -97,6 +99,7 @@ export interface ContextOptions {
   readonly logger: TransportLogger;
   readonly random: () => number;
   readonly onUnreachable: (peer: number) => void;
+  readonly onRemoved?: (peer: number) => void;
 }
 
 /**
@@ -132,6 +135,9 @@ export function newContext(o: ContextOptions): TransportContext {
     },
     forgetPrefix(prefix) {
       for (const key of logged) if (key.startsWith(prefix)) logged.delete(key);
+    },
+    reportRemoved(peer) {
+      o.onRemoved?.(peer);
     },
     reportUnreachable(peer) {
       unreachable.add(peer);

@@ -25,6 +25,11 @@ export const closeCodes = {
   SNAPSHOT_FAILED: 4009,
   /** The member was removed from this transport's peers. */
   PEER_REMOVED: 4010,
+  /**
+   * The sender was removed from the cluster (etcd answers such a member's requests with HTTP 410
+   * Gone); it must stop, as it can never rejoin with its ID.
+   */
+  MEMBER_REMOVED: 4011,
 } as const;
 
 const refusalCodes: ReadonlySet<number> = new Set([
@@ -33,6 +38,7 @@ const refusalCodes: ReadonlySet<number> = new Set([
   closeCodes.TOKEN_MISMATCH,
   closeCodes.MEMBER_UNKNOWN,
   closeCodes.MEMBER_MISMATCH,
+  closeCodes.MEMBER_REMOVED,
 ]);
 
 /** True when `code` is a handshake refusal (retrying without a config change cannot help). */
@@ -85,6 +91,12 @@ function refuse(closeCode: number, reason: string, from: unknown): HelloCheck {
   return { ok: false, closeCode, reason, from };
 }
 
+/** Who may connect: the current peers, and the members removed from the cluster. */
+export interface PeerCheck {
+  isKnown(id: number): boolean;
+  isRemoved(id: number): boolean;
+}
+
 /**
  * Checks a HELLO payload against this member. Decoding errors propagate as `DECODE_FAILED`.
  * Reasons are short enough for a close frame (123 bytes).
@@ -92,7 +104,7 @@ function refuse(closeCode: number, reason: string, from: unknown): HelloCheck {
 export function checkHello(
   ctx: TransportContext,
   payload: Uint8Array,
-  isKnownPeer: (id: number) => boolean,
+  peers: PeerCheck,
 ): HelloCheck {
   const [version, clusterId, token, from, to, purpose] = decodeControl(payload, 6, 'hello');
   if (version !== protocolVersion) {
@@ -115,7 +127,10 @@ export function checkHello(
       from,
     );
   }
-  if (typeof from !== 'number' || !isKnownPeer(from)) {
+  if (typeof from === 'number' && !peers.isKnown(from) && peers.isRemoved(from)) {
+    return refuse(closeCodes.MEMBER_REMOVED, `member ${from} was removed from the cluster`, from);
+  }
+  if (typeof from !== 'number' || !peers.isKnown(from)) {
     return refuse(closeCodes.MEMBER_UNKNOWN, `member ${String(from)} is not a known peer`, from);
   }
   if (purpose !== connPurposes.STREAM && purpose !== connPurposes.SNAPSHOT) {

@@ -33,6 +33,8 @@ export interface IncomingSnapshot {
 export interface InboundHost {
   readonly ctx: TransportContext;
   isKnownPeer(id: number): boolean;
+  /** True when `id` was removed from the cluster (its connections are refused as such). */
+  isRemovedPeer(id: number): boolean;
   /** Registers `ws` as the stream from `peer`, replacing (closing) an older one. */
   registerStream(peer: number, ws: WebSocket): void;
   unregisterStream(peer: number, ws: WebSocket): void;
@@ -120,7 +122,10 @@ function acceptHello(conn: Conn, frame: Buffer): Hello | undefined {
   if (frame[0] !== frameKinds.HELLO) {
     throw new TransportError({ code: 'DECODE_FAILED', message: 'expected hello' });
   }
-  const check = checkHello(ctx, frame.subarray(1), (id) => host.isKnownPeer(id));
+  const check = checkHello(ctx, frame.subarray(1), {
+    isKnown: (id) => host.isKnownPeer(id),
+    isRemoved: (id) => host.isRemovedPeer(id),
+  });
   if (!check.ok) {
     ctx.stats.handshakesRefused++;
     const from = typeof check.from === 'number' ? `member ${check.from}` : 'an unnamed member';

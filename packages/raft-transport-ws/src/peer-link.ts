@@ -263,6 +263,7 @@ export class PeerLink {
         `member ${this.peer} at ${this.url} refused our connection: ${reason}`,
         { code: 'HANDSHAKE_REFUSED', peer: this.peer, url: this.url, closeCode: code },
       );
+      if (code === closeCodes.MEMBER_REMOVED) this.ctx.reportRemoved(this.peer);
     } else if (wasOpen) {
       this.ctx.logger.info(`lost connection to member ${this.peer} (${code})`, {
         peer: this.peer,

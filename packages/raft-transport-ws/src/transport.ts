@@ -92,6 +92,7 @@ class WsTransport implements Transport, InboundHost {
       logger: config.logger ?? silentLogger,
       random: config.random ?? Math.random,
       onUnreachable: config.onUnreachable,
+      ...(config.onRemoved === undefined ? {} : { onRemoved: config.onRemoved }),
     });
     this.onSnapshot = config.onSnapshot;
     for (const [peer, url] of config.peers ?? [])
@@ -271,6 +272,10 @@ class WsTransport implements Transport, InboundHost {
 
   isKnownPeer(id: number): boolean {
     return this.links.has(id);
+  }
+
+  isRemovedPeer(id: number): boolean {
+    return this.config.isRemovedMember?.(id) === true;
   }
 
   registerStream(peer: number, ws: WebSocket): void {

@@ -95,6 +95,28 @@ describe('handshake', () => {
     await b.connectedTo(1);
   }, 10_000);
 
+  it('refuses a member removed from the cluster with MEMBER_REMOVED, and tells it', async () => {
+    const a = await new TestMember(1, { isRemovedMember: (id) => id === 2 }).start();
+    const told: number[] = [];
+    const b = await new TestMember(2, { onRemoved: (peer) => told.push(peer) }).start();
+    members = [a, b];
+    b.transport.addPeer(1, a.url);
+    await b.until(() => told.length >= 2, 'told it was removed on every attempt');
+    expect(told.every((peer) => peer === 1)).toBe(true);
+    expect(a.logsWith('HANDSHAKE_REFUSED')).toMatchObject([
+      { fields: { closeCode: closeCodes.MEMBER_REMOVED } },
+    ]);
+    // A member that is neither a peer nor removed is still refused as unknown.
+    const c = await new TestMember(3, { onRemoved: () => told.push(-1) }).start();
+    members.push(c);
+    c.transport.addPeer(1, a.url);
+    await c.until(() => c.transport.stats().handshakesRefused >= 2, 'refused as unknown');
+    expect(c.logsWith('HANDSHAKE_REFUSED')).toMatchObject([
+      { fields: { closeCode: closeCodes.MEMBER_UNKNOWN } },
+    ]);
+    expect(told).not.toContain(-1);
+  }, 10_000);
+
   it('refuses a dial that reaches a different member than intended', async () => {
     const a = await new TestMember(1).start();
     const c = await new TestMember(3).start();
