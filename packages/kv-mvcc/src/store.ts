@@ -1,6 +1,10 @@
 // MvccStore: etcd's multi-version key-value store on LMDB. The replicated state changes only
-// through `apply`, one LMDB transaction per batch that also records the applied (consistent)
-// index; everything else reads.
+// through `apply` / `applyAsync`, one LMDB transaction per batch that also records the applied
+// (consistent) index; everything else reads. Two copies of the meta values live in memory: the
+// write side's (what the next batch builds on) and the visible one (what readers see), which an
+// asynchronous batch publishes only once LMDB has committed it. The file is past 600 lines because
+// the class owns every piece of that state (write side, visible side, durability, defragment);
+// the work itself lives in the modules it calls.
 import { mkdirSync, rmSync } from 'node:fs';
 import { assert } from './assert.js';
 import { packr } from './encoding.js';
@@ -66,6 +70,33 @@ import type {
   WatchResponse,
 } from './types.js';
 
+/** The meta values readers see (`MvccStore` keeps the write side's apart). */
+interface VisibleState {
+  readonly current: number;
+  readonly compacted: number;
+  /** The consistent index. */
+  readonly applied: number;
+}
+
+/** lmdb's environment sync, present at runtime but missing from its type declarations. */
+interface SyncableEnv {
+  sync(callback: (err: unknown) => void): void;
+}
+
+/** Flushes everything LMDB has committed (mdb_env_sync, on a worker thread). */
+function syncEnv(t: Tables): Promise<void> {
+  return new Promise((resolve, reject) => {
+    (t.env as unknown as SyncableEnv).sync((err: unknown) => {
+      if (err === null || err === undefined) resolve();
+      else reject(err instanceof Error ? err : new Error('LMDB sync failed', { cause: err }));
+    });
+  });
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error('apply failed', { cause: e });
+}
+
 /** Options of `MvccStore.open`. */
 export interface MvccStoreOptions {
   /** Directory of the store's LMDB environment; created when absent. */
@@ -110,7 +141,7 @@ export class MvccStore {
   private compacted: number;
   private applying = false;
   private closed = false;
-  /** In-memory copies of meta rows, kept equal to them at every batch boundary. */
+  /** The write side's copies of meta rows, kept equal to them at every batch boundary. */
   private appliedIndex: number | undefined;
   private alarmsCache: AlarmMember[] | undefined;
   /** The file size as last read; cleared by every write, so the quota check reads it once per
@@ -124,6 +155,16 @@ export class MvccStore {
   private readonly readers = new Map<Tables, number>();
   /** Environments replaced by a defragmentation, still read by a snapshot stream. */
   private readonly retired: DefragmentedTables[] = [];
+  /** What readers see: the state of the last committed batch. Invariant: at or behind the write
+   * side; equal to it whenever no asynchronous batch is in flight. */
+  private visible: VisibleState;
+  /** Invariant: durable <= visible.applied. */
+  private durable: number;
+  /** Asynchronous batches queued and not yet settled; the last one's promise. */
+  private inflight = 0;
+  private lastApply: Promise<unknown> = Promise.resolve();
+  /** The error that failed an asynchronous batch: the store takes no more writes (see applyAsync). */
+  private failure: Error | undefined;
 
   private constructor(
     private tables: Tables,
@@ -132,10 +173,12 @@ export class MvccStore {
   ) {
     this.current = readCurrentRevision(tables);
     this.compacted = getMetaNumber(tables, metaKeys.compactRev);
+    this.visible = this.writeSide();
+    this.durable = 0;
     this.watchHub = new WatchHub({
       tables: () => this.tables,
-      current: () => this.current,
-      compacted: () => this.compacted,
+      current: () => this.visible.current,
+      compacted: () => this.visible.compacted,
     });
   }
 
@@ -169,38 +212,166 @@ export class MvccStore {
     assert(this.defragging === undefined, 'a write waits for defragment (see whenWritable)');
   }
 
-  /** The Raft index of the last applied entry (etcd's consistent index); 0 for a new store. */
+  /**
+   * The Raft index of the last applied entry (etcd's consistent index) that readers see: the
+   * last committed batch's; 0 for a new store. It may not be durable yet: see `durableIndex`.
+   */
   get consistentIndex(): number {
     this.checkOpen();
-    return this.consistentIndexCached();
+    return this.visible.applied;
+  }
+
+  /**
+   * The highest consistent index known to be on disk: after a machine crash the store reopens at
+   * this index or later, never earlier. 0 until the first `flush()` or durable write after open.
+   * Invariant: durableIndex <= consistentIndex. With `unsafeNoSync` it follows each commit,
+   * though nothing is flushed.
+   */
+  get durableIndex(): number {
+    return this.durable;
   }
 
   /** The current revision: 0 for a new store, +1 per change. */
   get revision(): number {
-    return this.current;
+    return this.visible.current;
   }
 
   /** The compacted revision: reads below it fail with COMPACTED. */
   get compactRevision(): number {
-    return this.compacted;
+    return this.visible.compacted;
   }
 
   private view(): ReadView {
-    return { tables: this.tables, current: this.current, compacted: this.compacted };
+    return { tables: this.tables, current: this.visible.current, compacted: this.visible.compacted };
+  }
+
+  private writeSide(): VisibleState {
+    return {
+      current: this.current,
+      compacted: this.compacted,
+      applied: this.consistentIndexCached(),
+    };
   }
 
   /**
    * Applies committed entries in one LMDB transaction that also stores the last index, durable on
-   * return. An entry at or below the consistent index was applied before and is skipped, so a
-   * replay after a crash never applies twice. A request that fails with an MvccError changes
-   * nothing and is reported in its result; other failures are bugs and abort the whole batch.
+   * return; for callers that cannot wait (embed applies with `applyAsync`). An entry at or below
+   * the consistent index was applied before and is skipped, so a replay after a crash never
+   * applies twice. A request that fails with an MvccError changes nothing and is reported in its
+   * result; other failures are bugs and abort the whole batch.
    * `options.appliedIndex`, when given, is the Raft index the batch applies through (at least
    * the last entry's): entries that carry no request (a leader's empty entry, a conf change)
    * still move the consistent index, so it is always the last index applied, as in etcd.
+   * Not while an asynchronous batch is in flight (it would overtake it).
    * @throws MvccError INDEX_MISMATCH (indexes not increasing, or `appliedIndex` below the last
    * entry's), CLOSED
    */
   apply(entries: readonly ApplyEntry[], options: { appliedIndex?: number } = {}): ApplyResult[] {
+    const through = this.checkBatch(entries, options);
+    assert(this.inflight === 0, 'apply does not overtake an asynchronous batch');
+    const commits: Change[][] = [];
+    this.applying = true;
+    this.sizeBytesCache = undefined;
+    try {
+      const results = this.tables.env.transactionSync(() =>
+        this.applyEntries(entries, { through, commits }),
+      );
+      this.publish(this.writeSide(), commits);
+      this.durable = this.visible.applied; // transactionSync flushed it
+      return results;
+    } catch (err) {
+      this.reloadMeta(); // the batch was rolled back: so are the in-memory copies
+      throw err;
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  /**
+   * `apply` without waiting for the disk: resolves with the results once the batch is committed
+   * and visible to readers (reads, watch events and `consistentIndex` show it only from then);
+   * the flush follows on LMDB's write thread (`durableIndex`, `flush()`). Batches commit in call
+   * order, each in one LMDB transaction with its consistent index, so a crash leaves the store at
+   * a whole-batch boundary at or after `durableIndex`. Several may be in flight.
+   * If a batch fails for another reason than an MvccError (a bug, or LMDB failing), its
+   * transaction is rolled back and the store refuses every later write with that error: batches
+   * built on it cannot be trusted. Reopen it; the caller replays from `consistentIndex`.
+   * @throws MvccError INDEX_MISMATCH, CLOSED (as rejections)
+   */
+  async applyAsync(
+    entries: readonly ApplyEntry[],
+    options: { appliedIndex?: number } = {},
+  ): Promise<ApplyResult[]> {
+    const through = this.checkBatch(entries, options);
+    if (this.failure !== undefined) throw this.failure;
+    const commits: Change[][] = [];
+    let after: VisibleState | undefined;
+    this.inflight += 1;
+    this.sizeBytesCache = undefined;
+    // A child transaction, so a callback that throws rolls back its own writes (a plain
+    // asynchronous callback's writes would be committed with the rest of LMDB's batch).
+    const done = this.tables.env.childTransaction(() => {
+      after = undefined;
+      const results = this.applyInCallback(entries, { through, commits });
+      after = this.writeSide();
+      return results;
+    });
+    this.lastApply = done;
+    try {
+      const results = await done;
+      assert(after !== undefined, 'a committed batch has its state');
+      if (!this.closed) this.publish(after, commits);
+      this.trackDurable(after.applied);
+      return results;
+    } catch (err) {
+      this.failure ??= asError(err);
+      throw err;
+    } finally {
+      this.inflight -= 1;
+    }
+  }
+
+  /** Runs one asynchronous batch inside LMDB's transaction callback, on the main thread. */
+  private applyInCallback(
+    entries: readonly ApplyEntry[],
+    o: { readonly through: number; readonly commits: Change[][] },
+  ): ApplyResult[] {
+    if (this.failure !== undefined) throw this.failure;
+    assert(!this.applying, 'apply is not re-entrant');
+    const before = { current: this.current, compacted: this.compacted };
+    const alarms = this.alarmsCache;
+    const applied = this.appliedIndex;
+    this.applying = true;
+    try {
+      return this.applyEntries(entries, o);
+    } catch (err) {
+      // The child transaction is rolled back: so is the write side.
+      ({ current: this.current, compacted: this.compacted } = before);
+      this.alarmsCache = alarms;
+      this.appliedIndex = applied;
+      this.failure ??= asError(err);
+      throw err;
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  /**
+   * Resolves once everything committed so far (every batch applied before the call included)
+   * is on disk; `durableIndex` is then at least the `consistentIndex` of the call.
+   * @throws the error that failed a batch; MvccError CLOSED
+   */
+  async flush(): Promise<void> {
+    this.checkOpen();
+    await Promise.allSettled([this.lastApply]);
+    if (this.failure !== undefined) throw this.failure;
+    const index = this.visible.applied;
+    if (this.durable >= index) return; // nothing committed since the last known flush
+    if (!this.tablesOptions.unsafeNoSync) await syncEnv(this.tables);
+    this.durable = Math.max(this.durable, index);
+  }
+
+  private checkBatch(entries: readonly ApplyEntry[], options: { appliedIndex?: number }): number {
     this.checkWritable();
     const last = entries[entries.length - 1]?.index ?? 0;
     const through = options.appliedIndex ?? last;
@@ -213,21 +384,26 @@ export class MvccStore {
         throw new MvccError({ code: 'INDEX_MISMATCH', message: 'entry indexes must increase' });
       }
     }
-    const commits: Change[][] = [];
-    this.applying = true;
-    this.sizeBytesCache = undefined;
-    try {
-      const results = this.tables.env.transactionSync(() =>
-        this.applyEntries(entries, { through, commits }),
-      );
-      for (const changes of commits) this.watchHub.notify(changes);
-      return results;
-    } catch (err) {
-      this.reloadMeta(); // the batch was rolled back: so are the in-memory copies
-      throw err;
-    } finally {
-      this.applying = false;
+    return through;
+  }
+
+  /** Makes a committed batch's state the one readers see, then tells watchers. */
+  private publish(state: VisibleState, commits: readonly Change[][]): void {
+    assert(state.applied >= this.visible.applied, 'the visible consistent index only increases');
+    this.visible = state;
+    for (const changes of commits) this.watchHub.notify(changes);
+  }
+
+  /** Raises `durableIndex` to `index` once LMDB reports the commit flushed. */
+  private trackDurable(index: number): void {
+    if (this.tablesOptions.unsafeNoSync) {
+      this.durable = Math.max(this.durable, index); // nothing is flushed in this test-only mode
+      return;
     }
+    // LMDB's flushed promise does not reject (a failed flush fails the next commit instead).
+    void this.tables.env.flushed.then(() => {
+      this.durable = Math.max(this.durable, index);
+    });
   }
 
   private applyEntries(
@@ -287,6 +463,7 @@ export class MvccStore {
     this.compacted = getMetaNumber(this.tables, metaKeys.compactRev);
     this.appliedIndex = undefined;
     this.alarmsCache = undefined;
+    this.visible = this.writeSide();
   }
 
   private noSpace(): boolean {
@@ -317,7 +494,7 @@ export class MvccStore {
       return { txn: applyTxn(w, r.txn) };
     }
     if ('compaction' in r) {
-      scheduleCompaction(this.tables, r.compaction.revision, this.view());
+      scheduleCompaction(this.tables, r.compaction.revision, this.writeSide());
       this.compacted = r.compaction.revision;
       return { compaction: { revision: w.beginRev } };
     }
@@ -416,8 +593,9 @@ export class MvccStore {
   hashKV(req: HashKVRequest = {}): HashKVResponse {
     this.checkOpen();
     const at = resolveReadRev(this.view(), req.revision);
-    const hash = hashRevisions(this.tables, at, this.compacted);
-    return { hash, compactRevision: this.compacted, hashRevision: at, revision: this.current };
+    const { compacted, current } = this.visible;
+    const hash = hashRevisions(this.tables, at, compacted);
+    return { hash, compactRevision: compacted, hashRevision: at, revision: current };
   }
 
   /** True when compacted revisions still wait for physical removal. */
@@ -449,19 +627,19 @@ export class MvccStore {
   /** etcd's LeaseKeepAlive answer: the TTL the lease restarts with. @throws LEASE_NOT_FOUND */
   leaseKeepAlive(req: LeaseKeepAliveRequest): LeaseKeepAliveResponse {
     this.checkOpen();
-    return { ID: req.ID, TTL: leaseGrantedTtl(this.tables, req.ID), revision: this.current };
+    return { ID: req.ID, TTL: leaseGrantedTtl(this.tables, req.ID), revision: this.visible.current };
   }
 
   /** etcd's LeaseTimeToLive, with the store's TTL view. @throws MvccError LEASE_NOT_FOUND */
   leaseTimeToLive(req: LeaseTimeToLiveRequest): LeaseTimeToLiveResponse {
     this.checkOpen();
-    return { ...leaseTimeToLive(this.tables, req), revision: this.current };
+    return { ...leaseTimeToLive(this.tables, req), revision: this.visible.current };
   }
 
   /** etcd's LeaseLeases. */
   leaseLeases(): LeaseLeasesResponse {
     this.checkOpen();
-    return { ...listLeases(this.tables), revision: this.current };
+    return { ...listLeases(this.tables), revision: this.visible.current };
   }
 
   /**
@@ -541,6 +719,8 @@ export class MvccStore {
   }
 
   private async runDefragment(): Promise<void> {
+    // The copy must hold every write: batches in flight commit first (new ones wait, see above).
+    await Promise.allSettled([this.lastApply]);
     const state = { switched: false };
     try {
       await defragmentTables(this.tables, this.tablesOptions, (next) => {
@@ -550,6 +730,7 @@ export class MvccStore {
         this.envDir = next.dir;
         this.sizeBytesCache = undefined;
         this.reloadMeta();
+        this.durable = this.visible.applied; // the copy was fsynced before it was opened
       });
     } catch (e) {
       if (state.switched) await this.shutdown();
@@ -589,16 +770,22 @@ export class MvccStore {
   replaceWithSnapshot(chunks: Iterable<Uint8Array>): void {
     this.checkWritable();
     assert(!this.applying, 'replaceWithSnapshot is not re-entrant');
+    assert(this.inflight === 0, 'replaceWithSnapshot does not overtake an asynchronous batch');
     this.sizeBytesCache = undefined;
     try {
       replaceTables(this.tables, chunks);
     } finally {
       this.reloadMeta();
     }
+    // replaceTables commits durably: the new state is on disk.
+    this.durable = this.visible.applied;
     this.watchHub.resync();
   }
 
-  /** Closes the store: waits for a defragmentation, drops watchers, closes LMDB. Idempotent. */
+  /**
+   * Closes the store: waits for a defragmentation, drops watchers, waits for batches in flight
+   * and closes LMDB, which flushes what was committed. Idempotent.
+   */
   async close(): Promise<void> {
     // A defragmentation in progress finishes first (its failure is its caller's to see).
     await this.defragging?.catch(() => undefined);
@@ -609,6 +796,7 @@ export class MvccStore {
     if (this.closed) return;
     this.closed = true;
     this.watchHub.close();
+    await Promise.allSettled([this.lastApply]);
     await this.closeRetired(true);
     await this.tables.env.close();
     if (this.envDir !== undefined) rmSync(this.envDir, { recursive: true, force: true });

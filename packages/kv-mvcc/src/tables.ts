@@ -41,8 +41,11 @@ export function openTables(opts: OpenTablesOptions): Tables {
     encoding: 'binary',
     keyEncoding: 'binary',
     // transactionSync commits durably unless the test-only unsafeNoSync is set (STYLE.md §6).
+    // overlappingSync: an asynchronous transaction commits on LMDB's write thread and flushes
+    // after it, with meta pages that keep the last flushed state valid after a machine crash
+    // (LMDB refuses it together with noSync).
     noSync: opts.unsafeNoSync,
-    overlappingSync: false,
+    overlappingSync: !opts.unsafeNoSync,
     useVersions: false,
     compression: false,
     cache: false,
