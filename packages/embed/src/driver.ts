@@ -3,7 +3,10 @@
 // in one batch, then handles at most one Ready in this order:
 //   1. persist entries, HardState and snapshot in the WAL and await durability;
 //   2. hand the messages to the transport;
-//   3. apply the committed entries to kv-mvcc in one LMDB transaction;
+//   3. apply the committed entries to kv-mvcc in one LMDB transaction, and await its commit (not
+//      its flush: the store flushes on LMDB's write thread, and the WAL, durable before this
+//      step, replays whatever a machine crash takes from the store; see log-snapshotter.ts for
+//      why the log keeps those entries);
 //   4. advance().
 // Proposals carry a request ID; the proposer's promise settles when its entry is applied here.
 // Linearizable reads share ReadIndex rounds and are released once the applied index reaches the
@@ -461,7 +464,7 @@ export class Driver {
     // defrag blocks applies too); one that failed left the old file in use, so apply goes on.
     await p.kv.whenWritable()?.catch(() => undefined);
     if (rd.snapshot !== undefined) this.#installSnapshot(rd.snapshot);
-    if (rd.committedEntries.length > 0) this.#apply(rd.committedEntries);
+    if (rd.committedEntries.length > 0) await this.#apply(rd.committedEntries);
     for (const rs of rd.readStates) {
       const key = Buffer.from(rs.requestCtx).toString('hex');
       const round = this.#readRounds.get(key);
@@ -509,7 +512,7 @@ export class Driver {
     p.leadership.observe(this.#lead, this.#term);
   }
 
-  #apply(entries: readonly Entry[]): void {
+  async #apply(entries: readonly Entry[]): Promise<void> {
     const p = this.#p;
     const batch: ApplyEntry[] = [];
     const ids: string[] = [];
@@ -532,10 +535,14 @@ export class Driver {
     const last = entries[entries.length - 1];
     assert(last !== undefined && last.index > this.#applied, 'applied index must increase');
     // The store records `last.index` even when the batch has no request for it, so its
-    // consistent index is exactly the applied index (what snapshots are taken at).
+    // consistent index is exactly the applied index (what snapshots are taken at). The commit
+    // makes the batch visible to reads and watchers; proposals resolve and reads are released
+    // only after it (below and in #releaseReads).
     const t0 = p.clock.nowMs();
-    const results = p.kv.apply(batch, { appliedIndex: last.index });
+    const results = await p.kv.applyAsync(batch, { appliedIndex: last.index });
     p.metrics.backendCommitSeconds.observe((p.clock.nowMs() - t0) / 1000);
+    // Past it only after installing a snapshot whose store was ahead of its Raft index.
+    assert(p.kv.consistentIndex >= last.index, 'the store shows the batch once it is committed');
     if (batch.some((e) => 'compaction' in e.request)) this.#removeCompacted();
     assert(results.length === batch.length, 'kv-mvcc returned one result per entry');
     for (let i = 0; i < results.length; i++) {

@@ -34,15 +34,20 @@ export class LogSnapshotter {
   /**
    * Records a snapshot at `applied` with `confState` (the configuration after applying it) and
    * drops the log up to `catchUpEntries` entries behind it; resolves once both are durable.
-   * Safety: the store's consistent index, which kv-mvcc writes in the same durable LMDB
-   * transaction as the entries it applied, is at least `applied` (past it only after installing
-   * a leader's snapshot whose store was ahead of its Raft index), so the log never loses an entry
-   * the store does not hold durably.
+   * Safety: the store commits without waiting for its flush (the driver's step 3), so after a
+   * machine crash it may reopen behind its last commit, though never behind its `durableIndex`;
+   * the entries after the store's consistent index are then replayed from the log. The log
+   * therefore keeps every entry above the store's durable index: the store is flushed first, and
+   * only then is the snapshot recorded (a start replays the log after the snapshot's index) and
+   * the log cut. The store's consistent index is past `applied` only after installing a
+   * leader's snapshot whose store was ahead of its Raft index.
    */
   async snapshot(applied: number, confState: ConfState): Promise<void> {
     const { log, kv } = this.o;
     const index = applied;
     assert(kv.consistentIndex >= index, 'the store holds every entry the snapshot covers');
+    await kv.flush();
+    assert(kv.durableIndex >= index, 'the store is durable through the snapshot index');
     const compactIndex = index - this.o.config.snapshotCatchUpEntries;
     // One after the other: the log is never cut past a snapshot that is not yet durable.
     await log.createSnapshot({ index, confState, data: noData });

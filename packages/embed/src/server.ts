@@ -394,6 +394,12 @@ export class Server {
     p.leadership.close();
     await p.peers.close();
     await p.log.close();
+    // The store commits without waiting for its flush: make everything applied durable before
+    // closing (a store a failed batch broke refuses; its state is replayed from the log).
+    if (p.driver.failure === undefined) {
+      await p.kv.flush();
+      assert(p.kv.durableIndex >= p.kv.consistentIndex, 'a closed store is durable');
+    }
     await p.kv.close();
   }
 }
