@@ -171,6 +171,7 @@ export function installSnapshotFile(o: {
   o.installMembers(table);
   o.kv.replaceWithSnapshot(readSnapshotFile(path, storeOffset));
   assert(o.kv.consistentIndex >= o.index, 'an installed snapshot reaches its Raft index');
+  assert(o.kv.durableIndex >= o.index, 'an installed snapshot is durable before it is reported');
   removeSnapshotFiles(o.dataDir, { index: o.index, partial: false });
 }
 
