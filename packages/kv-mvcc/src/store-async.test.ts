@@ -1,6 +1,7 @@
 // Goal: applyAsync's contract: readers (ranges, revision, consistent index, watch events) see a
 // batch only once it is committed; batches in flight commit in call order, each building on the
-// one before; flush() makes durableIndex reach the consistent index; a batch that fails for
+// one before; flush() makes durableIndex reach the consistent index; a defragmentation waits for
+// batches in flight; a batch that fails for
 // another reason than an MvccError refuses every later write. Method: real stores in temporary
 // directories, durable (no unsafeNoSync) so the flush is real.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -60,6 +61,17 @@ describe('MvccStore.applyAsync', () => {
     expect(t.store.durableIndex).toBe(2); // the batch in flight at the call is included
     await pending;
     await t.reopen();
+    expect(t.store.consistentIndex).toBe(2);
+  });
+
+  it('lets a batch in flight commit before a defragmentation copies the file', async () => {
+    const pending = t.store.applyAsync([putAt(1, 'a', '1'), putAt(2, 'b', '2')]);
+    const defrag = t.store.defragment();
+    await Promise.all([pending, defrag]);
+    expect(t.store.consistentIndex).toBe(2);
+    expect(t.store.durableIndex).toBe(2);
+    await t.reopen();
+    expect(t.store.range({ key: enc('a'), rangeEnd: enc('c') }).count).toBe(2);
     expect(t.store.consistentIndex).toBe(2);
   });
 
