@@ -19,7 +19,7 @@ function checkPerf(endpoint: string): Promise<string> {
       [`--endpoints=${endpoint}`, 'check', 'perf', '--load=s'],
       { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 120_000, maxBuffer: 1 << 24 },
       (err, stdout, stderr) => {
-        if (err !== null && typeof err.code !== 'number') reject(err);
+        if (err !== null && typeof err.code !== 'number') reject(new Error(err.message));
         else resolve(stdout + stderr);
       },
     );
