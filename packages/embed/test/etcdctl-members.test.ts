@@ -6,95 +6,47 @@
 // Method: real members in process on 127.0.0.1, Debian's /usr/bin/etcdctl (ETCDCTL_API=3) with
 // explicit time limits; output checked line by line. A promote refused while the learner catches
 // up ("in sync with leader") is asked again until a deadline, as an operator would.
-import { execFile } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  formatMemberId,
-  isEmbedError,
-  startServer,
-  type EmbedErrorCode,
-  type Server,
-  type ServerConfig,
-} from '../src/index.js';
-import { freePorts, tempDir, within } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { formatMemberId, isEmbedError, type EmbedErrorCode, type Server } from '../src/index.js';
+import { agreedLeader, freePeerUrls, testMembers, untilAccepted } from './cluster.js';
+import { etcdctl, type EtcdctlResult } from './etcdctl-runner.js';
+import { pause, within } from './helpers.js';
 
-let dir: string;
-let remove: () => Promise<void>;
-const servers: Server[] = [];
+const t = testMembers({ perFile: true });
 let a: Server;
 let urls: [string, string];
 
-function etcdctl(
-  endpoint: Server,
-  args: readonly string[],
-): Promise<{ code: number; out: string }> {
-  const ep = (endpoint.clientUrls[0] ?? '').replace(/^http:\/\//, '');
-  return new Promise((resolve, reject) => {
-    execFile(
-      '/usr/bin/etcdctl',
-      [`--endpoints=${ep}`, '--dial-timeout=3s', '--command-timeout=8s', ...args],
-      { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 15_000 },
-      (err, stdout, stderr) => {
-        if (err !== null && typeof err.code !== 'number') {
-          reject(new Error(err.message));
-          return;
-        }
-        resolve({ code: err === null ? 0 : Number(err.code), out: stdout + stderr });
-      },
-    );
-  });
-}
+/** etcdctl at `via`'s client URL; member changes may wait for a commit on a loaded machine. */
+const ctl = (via: Server, args: readonly string[]): Promise<EtcdctlResult> =>
+  etcdctl(via, args, { commandTimeoutS: 8, killAfterMs: 15_000 });
 
 /** An ID as etcdctl prints it with `%16x`: padded with spaces to 16 characters. */
 const pad = (hex: string | undefined): string => (hex ?? '').padStart(16, ' ');
-
-const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Runs etcdctl until it succeeds or fails without `retryText` in its output, within `ms`. */
 async function ctlUntil(
   via: Server,
   args: readonly string[],
   retryText: string,
-): Promise<{ code: number; out: string }> {
+): Promise<EtcdctlResult> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const r = await etcdctl(via, args);
+    const r = await ctl(via, args);
     if (r.code === 0 || !r.out.includes(retryText) || Date.now() > deadline) return r;
     await pause(200);
   }
 }
 
-function config(name: string, peerUrl: string, extra: ServerConfig = {}): ServerConfig {
-  return {
-    name,
-    dataDir: `${dir}/${name}`,
-    listenPeerUrls: [peerUrl],
-    initialAdvertisePeerUrls: [peerUrl],
-    listenClientUrls: ['http://127.0.0.1:0'],
-    advertiseClientUrls: ['http://127.0.0.1:0'],
-    tickMs: 20,
-    electionMs: 200,
-    ...extra,
-  };
-}
-
 beforeAll(async () => {
-  ({ dir, remove } = await tempDir());
-  urls = (await freePorts(2)).map((p) => `http://127.0.0.1:${p}`) as [string, string];
-  a = await startServer(config('a', urls[0]), { unsafeNoSync: true });
-  servers.push(a);
+  urls = (await freePeerUrls(2)) as [string, string];
+  a = await t.start(t.config('a', urls[0]));
   await within(a.ready, 5000, 'ready');
-});
-
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  await remove();
 });
 
 describe('etcdctl member commands', () => {
   it('member add --learner, start it, promote, list, move-leader, remove', async () => {
     const cid = formatMemberId(a.clusterId);
-    const added = await etcdctl(a, ['member', 'add', 'b', `--peer-urls=${urls[1]}`, '--learner']);
+    const added = await ctl(a, ['member', 'add', 'b', `--peer-urls=${urls[1]}`, '--learner']);
     expect(added.code).toBe(0);
     const id = /Member +([0-9a-f]+) added to cluster +([0-9a-f]+)/.exec(added.out);
     expect(id?.[2]).toBe(cid);
@@ -102,15 +54,11 @@ describe('etcdctl member commands', () => {
     const cluster = /ETCD_INITIAL_CLUSTER="([^"]+)"/.exec(added.out)?.[1] ?? '';
     expect(cluster.split(',').sort()).toEqual([`a=${urls[0]}`, `b=${urls[1]}`]);
     // Unstarted until it runs and publishes its name.
-    const before = await etcdctl(a, ['member', 'list']);
+    const before = await ctl(a, ['member', 'list']);
     expect(before.out).toContain(`${id?.[1] ?? ''}, unstarted, , ${urls[1]}, , true`);
-    const b = await startServer(
-      config('b', urls[1], { clusterState: 'existing', initialCluster: cluster }),
-      {
-        unsafeNoSync: true,
-      },
+    const b = await t.start(
+      t.config('b', urls[1], { clusterState: 'existing', initialCluster: cluster }),
     );
-    servers.push(b);
     expect(formatMemberId(b.memberId)).toBe(id?.[1]);
     await within(b.ready, 10_000, 'b ready');
     const promoted = await ctlUntil(a, ['member', 'promote', id?.[1] ?? ''], 'in sync with leader');
@@ -122,14 +70,14 @@ describe('etcdctl member commands', () => {
     );
     for (const via of [a, b]) {
       const deadline = Date.now() + 10_000;
-      let out = (await etcdctl(via, ['member', 'list'])).out;
+      let out = (await ctl(via, ['member', 'list'])).out;
       while (!rows.every((r) => out.includes(r)) && Date.now() < deadline) {
         await pause(100);
-        out = (await etcdctl(via, ['member', 'list'])).out;
+        out = (await ctl(via, ['member', 'list'])).out;
       }
       for (const r of rows) expect(out).toContain(r);
     }
-    const moved = await etcdctl(a, ['move-leader', id?.[1] ?? '']);
+    const moved = await ctl(a, ['move-leader', id?.[1] ?? '']);
     expect(moved.out).toContain(
       `Leadership transferred from ${formatMemberId(a.memberId)} to ${id?.[1] ?? ''}`,
     );
@@ -148,67 +96,34 @@ describe('etcdctl member commands', () => {
       10_000,
       'a leads alone',
     );
-    const after = await etcdctl(a, ['member', 'list']);
+    const after = await ctl(a, ['member', 'list']);
     expect(after.out.trim().split('\n')).toHaveLength(1);
   }, 90_000);
 
   it("answers etcd's errors for a promote of a voter and an unknown member", async () => {
-    const voter = await etcdctl(a, ['member', 'promote', formatMemberId(a.memberId)]);
+    const voter = await ctl(a, ['member', 'promote', formatMemberId(a.memberId)]);
     expect(voter.code).not.toBe(0);
     expect(voter.out).toContain('etcdserver: can only promote a learner member');
-    const unknown = await etcdctl(a, ['member', 'remove', 'ffff']);
+    const unknown = await ctl(a, ['member', 'remove', 'ffff']);
     expect(unknown.code).not.toBe(0);
     expect(unknown.out).toContain('etcdserver: member not found');
-    const badTarget = await etcdctl(a, ['move-leader', 'ffff']);
+    const badTarget = await ctl(a, ['move-leader', 'ffff']);
     expect(badTarget.code).not.toBe(0);
     expect(badTarget.out).toContain('etcdserver: bad leader transferee');
   }, 30_000);
 });
 
-/** Calls `fn` until it stops failing with one of the retryable `codes`, within 20 s. */
-async function untilAccepted<T>(fn: () => Promise<T>, codes: EmbedErrorCode[]): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (!codes.some((c) => isEmbedError(e, c)) || Date.now() > deadline) throw e;
-      await pause(100);
-    }
-  }
-}
-
-/** Resolves with the leader once every one of `members` names it. */
-async function agreedLeader(members: readonly Server[]): Promise<Server> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const lead = members[0]?.leaderId ?? 0;
-    const leader = members.find((m) => m.memberId === lead);
-    if (leader !== undefined && members.every((m) => m.leaderId === lead)) return leader;
-    if (Date.now() > deadline) throw new Error('no agreed leader within 10 s');
-    await pause(50);
-  }
-}
-
 describe('promoting through a follower', () => {
   it('forwards the promotion to the leader (in process and etcdctl at the follower)', async () => {
-    const [px, py, p1, p2] = (await freePorts(4)).map((p) => `http://127.0.0.1:${p}`) as [
-      string,
-      string,
-      string,
-      string,
-    ];
+    const [px, py, p1, p2] = (await freePeerUrls(4)) as [string, string, string, string];
     const initialCluster = `x=${px},y=${py}`;
     const founders = await Promise.all(
       [
         ['x', px],
         ['y', py],
-      ].map(([n, u]) =>
-        startServer(config(n ?? '', u ?? '', { initialCluster }), { unsafeNoSync: true }),
-      ),
+      ].map(([n, u]) => t.start(t.config(n ?? '', u ?? '', { initialCluster }))),
     );
-    servers.push(...founders);
-    const leader = await agreedLeader(founders);
+    const leader = await within(agreedLeader(founders), 10_000, 'election');
     const follower = founders.find((m) => m !== leader) as Server;
     const retry: EmbedErrorCode[] = ['UNHEALTHY', 'OVERLOADED', 'NOT_LEADER'];
     const join = async (name: string, url: string, cluster: string): Promise<Server> => {
@@ -216,14 +131,12 @@ describe('promoting through a follower', () => {
         () => follower.cluster.addMember([url], { isLearner: true }),
         retry,
       );
-      const m = await startServer(
-        config(name, url, {
+      const m = await t.start(
+        t.config(name, url, {
           clusterState: 'existing',
           initialCluster: `${cluster},${name}=${url}`,
         }),
-        { unsafeNoSync: true },
       );
-      servers.push(m);
       expect(m.memberId).toBe(added.member.id);
       return m;
     };

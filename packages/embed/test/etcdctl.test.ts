@@ -2,50 +2,21 @@
 // and its metrics endpoints, on ports chosen by the system; response headers carry its IDs.
 // Method: start a member on 127.0.0.1 port 0, run /usr/bin/etcdctl with ETCDCTL_API=3 and
 // explicit time limits, and fetch the metrics URLs.
-import { execFile } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatMemberId, startServer, type Server } from '../src/index.js';
-import { tempDir, within } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { formatMemberId, type Server } from '../src/index.js';
+import { testMembers, withFsync } from './cluster.js';
+import { etcdctl, type EtcdctlResult } from './etcdctl-runner.js';
+import { within } from './helpers.js';
 
+const t = testMembers({ perFile: true });
 let server: Server;
-let remove: () => Promise<void>;
 
-function etcdctl(args: readonly string[]): Promise<{ code: number; out: string }> {
-  const endpoint = (server.clientUrls[0] ?? '').replace(/^http:\/\//, '');
-  return new Promise((resolve, reject) => {
-    execFile(
-      '/usr/bin/etcdctl',
-      [`--endpoints=${endpoint}`, '--dial-timeout=3s', '--command-timeout=5s', ...args],
-      { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 10_000 },
-      (err, stdout, stderr) => {
-        if (err !== null && typeof err.code !== 'number') {
-          reject(new Error(err.message));
-          return;
-        }
-        resolve({ code: err === null ? 0 : Number(err.code), out: stdout + stderr });
-      },
-    );
-  });
-}
+const ctl = (args: readonly string[]): Promise<EtcdctlResult> => etcdctl(server, args);
 
 beforeAll(async () => {
-  const t = await tempDir();
-  remove = t.remove;
-  server = await startServer({
-    name: 'ctl',
-    dataDir: t.dir,
-    listenClientUrls: ['http://127.0.0.1:0'],
-    advertiseClientUrls: ['http://127.0.0.1:0'],
-    listenMetricsUrls: ['http://127.0.0.1:0'],
-    tickMs: 10,
-    electionMs: 100,
-  });
+  const config = t.soloConfig('ctl', { listenMetricsUrls: ['http://127.0.0.1:0'] });
+  server = await t.start(config, withFsync);
   await within(server.ready, 5000, 'ready');
-});
-
-afterAll(async () => {
-  await server.close();
-  await remove();
 });
 
 describe('etcdctl against an embedded member', () => {
@@ -57,14 +28,14 @@ describe('etcdctl against an embedded member', () => {
   });
 
   it('puts and gets', async () => {
-    expect(await etcdctl(['put', 'greeting', 'hello'])).toEqual({ code: 0, out: 'OK\n' });
-    expect(await etcdctl(['get', 'greeting'])).toEqual({ code: 0, out: 'greeting\nhello\n' });
+    expect(await ctl(['put', 'greeting', 'hello'])).toEqual({ code: 0, out: 'OK\n' });
+    expect(await ctl(['get', 'greeting'])).toEqual({ code: 0, out: 'greeting\nhello\n' });
     const local = await server.kv.range({ key: Buffer.from('greeting'), serializable: true });
     expect(Buffer.from(local.kvs[0]?.value ?? []).toString()).toBe('hello');
   });
 
   it('answers with headers naming this member, its cluster and the raft term', async () => {
-    const r = await etcdctl(['get', 'greeting', '-w', 'json']);
+    const r = await ctl(['get', 'greeting', '-w', 'json']);
     expect(r.code).toBe(0);
     const header = (
       JSON.parse(r.out) as {
@@ -79,10 +50,10 @@ describe('etcdctl against an embedded member', () => {
   });
 
   it('lists the member and reports its status', async () => {
-    const list = await etcdctl(['member', 'list']);
+    const list = await ctl(['member', 'list']);
     expect(list.code).toBe(0);
     expect(list.out).toContain(`${formatMemberId(server.memberId)}, started, ctl`);
-    const status = await etcdctl(['endpoint', 'status', '-w', 'json']);
+    const status = await ctl(['endpoint', 'status', '-w', 'json']);
     expect(status.code).toBe(0);
     const parsed = JSON.parse(status.out) as { Status: { leader: number } }[];
     expect(parsed[0]?.Status.leader).toBe(server.memberId);
@@ -90,7 +61,7 @@ describe('etcdctl against an embedded member', () => {
 
   it("refuses a member whose peer URL is taken, with etcd's error", async () => {
     // The member advertises etcd's default peer URL.
-    const r = await etcdctl(['member', 'add', 'x', '--peer-urls=http://localhost:2380']);
+    const r = await ctl(['member', 'add', 'x', '--peer-urls=http://localhost:2380']);
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('etcdserver: Peer URLs already exists');
   });

@@ -1,5 +1,5 @@
 // Test support for embed's integration tests: temp data directories, a manual clock, a race
-// against a deadline, and free loopback ports for multi-member configs.
+// against a deadline, a pause between tries, and free loopback ports for multi-member configs.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,10 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
     clearTimeout(timer);
   }
 }
+
+/** Resolves after `ms` of real time: the pause between two tries of a loop with a deadline. */
+export const pause = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A clock that moves only when told: `advance(ms)` runs every timer due by then. */
 export class ManualClock implements Clock {

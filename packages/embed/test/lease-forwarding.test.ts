@@ -7,57 +7,13 @@
 // HTTP on 127.0.0.1), the `etcd3` npm client connected to a follower only, real time (etcd's TTLs
 // are whole seconds, so the tests let a few seconds pass), waits on events with deadlines.
 import { Etcd3 } from 'etcd3';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type Server, type TlsConfig } from '../src/index.js';
-import { b, freePorts, s, tempDir, within } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Server, TlsConfig } from '../src/index.js';
+import { agreedLeader, testMembers } from './cluster.js';
+import { b, s, within } from './helpers.js';
 import { TestCerts } from './tls-certs.js';
 
-const electionMs = 200;
-let dir: string;
-let remove: () => Promise<void>;
-let servers: Server[] = [];
-
-/** Starts m0..m2; with `tlsOf`, on https peer URLs with that member's peer TLS. */
-async function startCluster(tlsOf?: (i: number) => TlsConfig): Promise<Server[]> {
-  const scheme = tlsOf === undefined ? 'http' : 'https';
-  const urls = (await freePorts(3)).map((p) => `${scheme}://127.0.0.1:${p}`);
-  const initialCluster = urls.map((u, i) => `m${i}=${u}`).join(',');
-  return Promise.all(
-    urls.map((url, i) =>
-      startServer(
-        {
-          name: `m${i}`,
-          dataDir: `${dir}/m${i}`,
-          listenPeerUrls: [url],
-          initialAdvertisePeerUrls: [url],
-          initialCluster,
-          listenClientUrls: ['http://127.0.0.1:0'],
-          advertiseClientUrls: ['http://127.0.0.1:0'],
-          tickMs: 20,
-          electionMs,
-          ...(tlsOf === undefined ? {} : { peerTls: tlsOf(i) }),
-        },
-        { unsafeNoSync: true },
-      ),
-    ),
-  );
-}
-
-/** Resolves once every member in `members` names the same, live leader. */
-function agreedLeader(members: readonly Server[]): Promise<Server> {
-  return new Promise((resolve) => {
-    const offs: (() => void)[] = [];
-    const check = (): void => {
-      const lead = members[0]?.leaderId ?? 0;
-      const leader = members.find((m) => m.memberId === lead);
-      if (leader === undefined || !members.every((m) => m.leaderId === lead)) return;
-      for (const off of offs) off();
-      resolve(leader);
-    };
-    for (const m of members) offs.push(m.onLeaderChange(check));
-    check();
-  });
-}
+const t = testMembers({ close: { skipLeaderTransfer: true } });
 
 /** Lets real time pass: lease TTLs are counted on the leader's clock in whole seconds. */
 const pass = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -73,23 +29,14 @@ function deletion(server: Server, key: string): Promise<void> {
   });
 }
 
+/** Starts m0..m2 (with `peerTlsOf`, on https peer URLs with that peer TLS) and their leader. */
 async function cluster(
-  tlsOf?: (i: number) => TlsConfig,
+  peerTlsOf?: (i: number) => TlsConfig,
 ): Promise<{ leader: Server; followers: Server[] }> {
-  servers = await startCluster(tlsOf);
+  const servers = await t.startFounders(peerTlsOf === undefined ? {} : { peerTlsOf });
   const leader = await within(agreedLeader(servers), 10_000, 'election');
   return { leader, followers: servers.filter((m) => m !== leader) };
 }
-
-beforeEach(async () => {
-  ({ dir, remove } = await tempDir());
-});
-
-afterEach(async () => {
-  await Promise.all(servers.map((m) => m.close({ skipLeaderTransfer: true })));
-  servers = [];
-  await remove();
-});
 
 describe('leases through a follower', () => {
   it('keep-alives sent to a follower keep the lease alive past its TTL', async () => {

@@ -4,56 +4,28 @@
 // defragmentation after filling, deleting and compacting shrinks the file and keeps HashKV and
 // every key, and writes and watches go on. Method: one real member (LMDB in a temp dir, fsync
 // on), Debian's /usr/bin/etcdctl with ETCDCTL_API=3 and time limits.
-import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WatchResponse } from '@keel/kv-mvcc';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type Server } from '../src/index.js';
-import { b, s, tempDir, within } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Server } from '../src/index.js';
+import { testMembers, withFsync } from './cluster.js';
+import { clientEndpoint, etcdctl, type EtcdctlResult } from './etcdctl-runner.js';
+import { b, s, within } from './helpers.js';
 
+const t = testMembers({ perFile: true });
 let server: Server;
-let dataDir: string;
-let remove: () => Promise<void>;
 
-function etcdctl(args: readonly string[]): Promise<{ code: number; out: string }> {
-  const endpoint = (server.clientUrls[0] ?? '').replace(/^http:\/\//, '');
-  return new Promise((resolve, reject) => {
-    execFile(
-      '/usr/bin/etcdctl',
-      [`--endpoints=${endpoint}`, '--dial-timeout=3s', '--command-timeout=20s', ...args],
-      { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 30_000 },
-      (err, stdout, stderr) => {
-        if (err !== null && typeof err.code !== 'number') {
-          reject(new Error(err.message));
-          return;
-        }
-        resolve({ code: err === null ? 0 : Number(err.code), out: stdout + stderr });
-      },
-    );
-  });
-}
+/** etcdctl at this member; a defragmentation may take a while on a loaded machine. */
+const ctl = (args: readonly string[]): Promise<EtcdctlResult> =>
+  etcdctl(server, args, { commandTimeoutS: 20, killAfterMs: 30_000 });
 
 beforeAll(async () => {
-  const t = await tempDir();
-  ({ remove, dir: dataDir } = t);
-  server = await startServer({
-    name: 'maint',
-    dataDir,
-    listenClientUrls: ['http://127.0.0.1:0'],
-    advertiseClientUrls: ['http://127.0.0.1:0'],
-    tickMs: 10,
-    electionMs: 100,
-  });
+  server = await t.start(t.soloConfig('maint'), withFsync);
   await within(server.ready, 5000, 'ready');
 });
 
-afterAll(async () => {
-  await server.close();
-  await remove();
-});
-
-const storeFileBytes = (): number => statSync(join(dataDir, 'member', 'kv', 'data.mdb')).size;
+const storeFileBytes = (): number => statSync(join(t.dir, 'member', 'kv', 'data.mdb')).size;
 const key = (i: number): Buffer => b(`fill/${String(i).padStart(5, '0')}`);
 
 /** 1200 keys of 1 KB written three times (100 puts per txn), two thirds deleted, compacted. */
@@ -128,11 +100,10 @@ describe('server.maintenance', () => {
   });
 
   it('serves etcdctl defrag with etcd answer', async () => {
-    const { code, out } = await etcdctl(['defrag']);
+    const { code, out } = await ctl(['defrag']);
     expect(code).toBe(0);
-    const endpoint = (server.clientUrls[0] ?? '').replace(/^http:\/\//, '');
-    expect(out.trim()).toBe(`Finished defragmenting etcd member[${endpoint}]`);
-    expect((await etcdctl(['put', 'ctl', 'after-defrag'])).code).toBe(0);
+    expect(out.trim()).toBe(`Finished defragmenting etcd member[${clientEndpoint(server)}]`);
+    expect((await ctl(['put', 'ctl', 'after-defrag'])).code).toBe(0);
     expect(s((await server.kv.range({ key: b('ctl') })).kvs[0]?.value)).toBe('after-defrag');
   }, 60_000);
 });

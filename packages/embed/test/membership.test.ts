@@ -7,7 +7,7 @@
 // first, since member IDs derive from peer URLs). Changes refused while members have not yet
 // been connected for etcd's 5 s (UNHEALTHY) or a learner is catching up (LEARNER_NOT_READY) are
 // asked again until a deadline, as an operator would.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   isEmbedError,
   startServer,
@@ -15,53 +15,16 @@ import {
   type ServerConfig,
   type Server,
 } from '../src/index.js';
-import { b, freePorts, s, tempDir, within } from './helpers.js';
+import {
+  agreedLeader,
+  freePeerUrls,
+  initialClusterOf,
+  testMembers,
+  untilAccepted,
+} from './cluster.js';
+import { b, pause, s, within } from './helpers.js';
 
-const electionMs = 200;
-let dir: string;
-let remove: () => Promise<void>;
-let servers: Server[] = [];
-
-function config(name: string, peerUrl: string, extra: ServerConfig = {}): ServerConfig {
-  return {
-    name,
-    dataDir: `${dir}/${name}`,
-    listenPeerUrls: [peerUrl],
-    initialAdvertisePeerUrls: [peerUrl],
-    listenClientUrls: ['http://127.0.0.1:0'],
-    advertiseClientUrls: ['http://127.0.0.1:0'],
-    tickMs: 20,
-    electionMs,
-    ...extra,
-  };
-}
-
-async function start(c: ServerConfig): Promise<Server> {
-  // Temp directories on a test machine: no fsync (restart durability is covered elsewhere).
-  const server = await startServer(c, { unsafeNoSync: true });
-  servers.push(server);
-  return server;
-}
-
-const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Calls `fn` until it stops failing with one of the retryable `codes`, within `ms`. */
-async function untilAccepted<T>(
-  fn: () => Promise<T>,
-  codes: EmbedErrorCode[],
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      const retry = codes.some((c) => isEmbedError(e, c));
-      if (!retry || Date.now() > deadline) throw e;
-      await pause(100);
-    }
-  }
-}
+const t = testMembers();
 
 /** Resolves once `check()` holds, looking again every 50 ms, within `ms`. */
 async function eventually(
@@ -80,17 +43,9 @@ async function expectCode(p: Promise<unknown>, code: EmbedErrorCode): Promise<vo
   await expect(p).rejects.toSatisfy((e: unknown) => isEmbedError(e, code));
 }
 
-/** Resolves with the member every one of `members` names as leader. */
-async function agreedLeader(members: readonly Server[]): Promise<Server> {
-  let leader: Server | undefined;
-  await eventually(() => {
-    const lead = members[0]?.leaderId ?? 0;
-    leader = members.find((m) => m.memberId === lead);
-    return lead !== 0 && members.every((m) => m.leaderId === lead);
-  }, 'agreed leader');
-  if (leader === undefined) throw new Error('no leader');
-  return leader;
-}
+/** Resolves with the member every one of `members` names as leader, within 15 s. */
+const leaderOf = (members: readonly Server[]): Promise<Server> =>
+  within(agreedLeader(members), 15_000, 'agreed leader');
 
 /** Whether `server`'s member table holds every one of `members`, published and voting. */
 function listsAll(server: Server, members: readonly Server[]): boolean {
@@ -116,8 +71,8 @@ async function grow(
     retryable,
   );
   expect(added.member).toMatchObject({ name: '', peerUrls: [peerUrl], isLearner: true });
-  const joined = await start(
-    config(name, peerUrl, { clusterState: 'existing', initialCluster: cluster }),
+  const joined = await t.start(
+    t.config(name, peerUrl, { clusterState: 'existing', initialCluster: cluster }),
   );
   expect(joined.memberId).toBe(added.member.id);
   await within(joined.ready, 10_000, `${name} ready`);
@@ -125,21 +80,11 @@ async function grow(
   return joined;
 }
 
-beforeEach(async () => {
-  ({ dir, remove } = await tempDir());
-});
-
-afterEach(async () => {
-  await Promise.all(servers.map((m) => m.close()));
-  servers = [];
-  await remove();
-});
-
 describe('membership', () => {
   it('grows from one member to three (learner, existing, promote) and keeps it across a restart', async () => {
-    const urls = (await freePorts(3)).map((p) => `http://127.0.0.1:${p}`);
+    const urls = await freePeerUrls(3);
     const [ua, ub, uc] = urls as [string, string, string];
-    const a = await start(config('a', ua));
+    const a = await t.start(t.config('a', ua));
     await within(a.ready, 5000, 'a ready');
     await a.kv.put({ key: b('before'), value: b('growing') });
     const m2 = await grow(a, 'b', { peerUrl: ub, cluster: `a=${ua},b=${ub}` });
@@ -156,16 +101,16 @@ describe('membership', () => {
     const ids = all.map((m) => m.memberId);
     // Restart every member from its data directory (no bootstrap settings): same membership.
     await Promise.all(all.map((m) => m.close()));
-    servers = [];
+    t.servers = [];
     const again = await Promise.all(
       [
         ['a', ua],
         ['b', ub],
         ['c', uc],
-      ].map(([n, u]) => start(config(n ?? '', u ?? ''))),
+      ].map(([n, u]) => t.start(t.config(n ?? '', u ?? ''))),
     );
     expect(again.map((m) => m.memberId)).toEqual(ids);
-    await agreedLeader(again);
+    await leaderOf(again);
     // The restarted members listen on new client ports and publish them again.
     await eventually(() => again.every((m) => listsAll(m, again)), 'published again');
     expect(s((await again[2]?.kv.range({ key: b('after') }))?.kvs[0]?.value)).toBe('three');
@@ -174,19 +119,19 @@ describe('membership', () => {
 
 /** Three founding members on free peer ports; resolves once they agree on a leader. */
 async function founders(extra: ServerConfig = {}): Promise<{ members: Server[]; urls: string[] }> {
-  const urls = (await freePorts(3)).map((p) => `http://127.0.0.1:${p}`);
-  const initialCluster = urls.map((u, i) => `m${i}=${u}`).join(',');
+  const urls = await freePeerUrls(3);
+  const initialCluster = initialClusterOf(urls);
   const members = await Promise.all(
-    urls.map((u, i) => start(config(`m${i}`, u, { initialCluster, ...extra }))),
+    urls.map((u, i) => t.start(t.config(`m${i}`, u, { initialCluster, ...extra }))),
   );
-  await agreedLeader(members);
+  await leaderOf(members);
   return { members, urls };
 }
 
 describe('removing and replacing members', () => {
   it('a removed member stops itself and never starts again; the rest go on', async () => {
     const { members, urls } = await founders();
-    const leader = await agreedLeader(members);
+    const leader = await leaderOf(members);
     const [gone, stay] = members.filter((m) => m !== leader) as [Server, Server];
     const goneUrl = urls[members.indexOf(gone)] ?? '';
     const res = await untilAccepted(() => leader.cluster.removeMember(gone.memberId), retryable);
@@ -198,12 +143,12 @@ describe('removing and replacing members', () => {
     expect(s((await leader.kv.range({ key: b('k') })).kvs[0]?.value)).toBe('after removal');
     expect(stay.members.map((m) => m.id)).not.toContain(gone.memberId);
     // Its data directory says it was removed: it refuses to start again.
-    await expectCode(startServer(config(gone.name, goneUrl)), 'MEMBER_REMOVED');
+    await expectCode(startServer(t.config(gone.name, goneUrl)), 'MEMBER_REMOVED');
   }, 60_000);
 
   it('a member removed while it was down learns it from its peers when it comes back', async () => {
     const { members, urls } = await founders();
-    const leader = await agreedLeader(members);
+    const leader = await leaderOf(members);
     const gone = members.find((m) => m !== leader) as Server;
     const goneUrl = urls[members.indexOf(gone)] ?? '';
     await gone.close();
@@ -212,7 +157,7 @@ describe('removing and replacing members', () => {
     await leader.kv.put({ key: b('k'), value: b('without it') });
     // Its data directory does not know: it starts, dials its old peers, and they refuse it as
     // removed (etcd's HTTP 410); it stops with etcd's message.
-    const back = await start(config(gone.name, goneUrl));
+    const back = await t.start(t.config(gone.name, goneUrl));
     await within(back.stopped, 15_000, 'the returning member stops');
     expect(isEmbedError(back.stopReason, 'MEMBER_REMOVED')).toBe(true);
     expect((back.stopReason as Error).message).toBe(
@@ -227,7 +172,7 @@ describe('removing and replacing members', () => {
 
   it('replaces a dead member with a new one on a new port', async () => {
     const { members, urls } = await founders();
-    const leader = await agreedLeader(members);
+    const leader = await leaderOf(members);
     const [dead, live] = members.filter((m) => m !== leader) as [Server, Server];
     await dead.close({ skipLeaderTransfer: true });
     // While a voter is down, the strict check refuses adding a member, and removing a live one.
@@ -235,16 +180,15 @@ describe('removing and replacing members', () => {
     await expectCode(leader.cluster.removeMember(live.memberId), 'UNHEALTHY');
     // A member that is down may be removed: it is not part of the active quorum.
     await untilAccepted(() => leader.cluster.removeMember(dead.memberId), retryable);
-    const [port] = await freePorts(1);
-    const newUrl = `http://127.0.0.1:${port ?? 0}`;
+    const [newUrl = ''] = await freePeerUrls(1);
     const added = await untilAccepted(() => leader.cluster.addMember([newUrl]), retryable);
     expect(added.member.isLearner).toBe(false);
     const cluster = [
       ...members.flatMap((m, i) => (m === dead ? [] : [`${m.name}=${urls[i] ?? ''}`])),
       `n=${newUrl}`,
     ].join(',');
-    const fresh = await start(
-      config('n', newUrl, { clusterState: 'existing', initialCluster: cluster }),
+    const fresh = await t.start(
+      t.config('n', newUrl, { clusterState: 'existing', initialCluster: cluster }),
     );
     expect(fresh.memberId).toBe(added.member.id);
     await within(fresh.ready, 10_000, 'replacement ready');
@@ -257,14 +201,14 @@ describe('removing and replacing members', () => {
 
 describe('membership errors', () => {
   it("refuses what etcd refuses, one member alone, with etcd's codes", async () => {
-    const [pa, pl1, pl2, pv, pw] = (await freePorts(5)).map((p) => `http://127.0.0.1:${p}`) as [
+    const [pa, pl1, pl2, pv, pw] = (await freePeerUrls(5)) as [
       string,
       string,
       string,
       string,
       string,
     ];
-    const a = await start(config('a', pa, { maxLearners: 1 }));
+    const a = await t.start(t.config('a', pa, { maxLearners: 1 }));
     await within(a.ready, 5000, 'ready');
     const c = a.cluster;
     await expectCode(c.addMember(['not a url']), 'MEMBER_BAD_URLS');
@@ -299,30 +243,29 @@ describe('membership errors', () => {
 
   it('moves the leader from the leader only, and refuses a follower (LEADER_REQUIRED)', async () => {
     const { members } = await founders();
-    const leader = await agreedLeader(members);
+    const leader = await leaderOf(members);
     const [f1] = members.filter((m) => m !== leader) as [Server, Server];
     await expectCode(f1.cluster.moveLeader(leader.memberId), 'LEADER_REQUIRED');
     await leader.cluster.moveLeader(f1.memberId);
     expect(f1.isLeader()).toBe(true);
-    expect((await agreedLeader(members)).memberId).toBe(f1.memberId);
+    expect((await leaderOf(members)).memberId).toBe(f1.memberId);
   }, 30_000);
 
   it('a joining member needs a running peer and must have been added (INVALID_CONFIG)', async () => {
-    const [pa, pb, pc] = (await freePorts(3)).map((p) => `http://127.0.0.1:${p}`) as [
-      string,
-      string,
-      string,
-    ];
+    const [pa, pb, pc] = (await freePeerUrls(3)) as [string, string, string];
     // Nobody answers at pa.
-    const lonely = config('b', pb, { clusterState: 'existing', initialCluster: `a=${pa},b=${pb}` });
+    const lonely = t.config('b', pb, {
+      clusterState: 'existing',
+      initialCluster: `a=${pa},b=${pb}`,
+    });
     await expect(startServer(lonely)).rejects.toSatisfy(
       (e: unknown) => isEmbedError(e, 'INVALID_CONFIG') && e.field === 'initialCluster',
     );
-    const a = await start(config('a', pa));
+    const a = await t.start(t.config('a', pa));
     await within(a.ready, 5000, 'ready');
     await a.cluster.addMember([pb], { isLearner: true }); // starts a's peer listener
     // c was never added.
-    const stranger = config('c', pc, {
+    const stranger = t.config('c', pc, {
       clusterState: 'existing',
       initialCluster: `a=${pa},c=${pc}`,
     });
@@ -332,9 +275,9 @@ describe('membership errors', () => {
   }, 30_000);
 
   it('a member joining after the log was compacted catches up by snapshot', async () => {
-    const [pa, pb] = (await freePorts(2)).map((p) => `http://127.0.0.1:${p}`) as [string, string];
+    const [pa, pb] = (await freePeerUrls(2)) as [string, string];
     const small = { snapshotCount: 20, snapshotCatchUpEntries: 5 };
-    const a = await start(config('a', pa, small));
+    const a = await t.start(t.config('a', pa, small));
     await within(a.ready, 5000, 'ready');
     for (let i = 0; i < 60; i++) await a.kv.put({ key: b(`k${i}`), value: b(`v${i}`) });
     const joined = await grow(a, 'b', { peerUrl: pb, cluster: `a=${pa},b=${pb}` });
@@ -354,21 +297,21 @@ describe('the member table in snapshots', () => {
     // --strict-reconfig-check=false).
     const small = { snapshotCount: 20, snapshotCatchUpEntries: 5, strictReconfigCheck: false };
     const { members, urls } = await founders(small);
-    const leader = await agreedLeader(members);
+    const leader = await leaderOf(members);
     await eventually(() => members.every((m) => listsAll(m, members)), 'founders published');
     const down = members.find((m) => m !== leader) as Server;
     const downUrl = urls[members.indexOf(down)] ?? '';
     await down.close();
     // While it is down: a learner is added, then given new peer URLs (a member request), and
     // far more than snapshotCount entries commit, so the leader compacts its log past them.
-    const [pl, pl2] = (await freePorts(2)).map((p) => `http://127.0.0.1:${p}`) as [string, string];
+    const [pl, pl2] = (await freePeerUrls(2)) as [string, string];
     const added = await untilAccepted(
       () => leader.cluster.addMember([pl], { isLearner: true }),
       retryable,
     );
     await leader.cluster.updateMember(added.member.id, [pl2]);
     for (let i = 0; i < 60; i++) await leader.kv.put({ key: b(`k${i}`), value: b(`v${i}`) });
-    const back = await start(config(down.name, downUrl, small));
+    const back = await t.start(t.config(down.name, downUrl, small));
     expect(back.memberId).toBe(down.memberId);
     await within(back.kv.range({ key: b('k59') }), 10_000, 'caught up');
     const received = await back.metrics.snapshotReceiveSuccess.get();
@@ -383,8 +326,8 @@ describe('the member table in snapshots', () => {
     expect(listed.members.find((m) => m.id === added.member.id)?.peerUrls).toEqual([pl2]);
     // And it survives a restart (cluster.json holds it; replayed entries are skipped).
     await back.close();
-    servers = servers.filter((m) => m !== back);
-    const again = await start(config(down.name, downUrl, small));
+    t.servers = t.servers.filter((m) => m !== back);
+    const again = await t.start(t.config(down.name, downUrl, small));
     await within(again.ready, 10_000, 'ready after restart');
     expect(again.members.map((m) => [m.id, m.peerUrls])).toEqual(
       lead.map((m) => [m.id, m.peerUrls]),

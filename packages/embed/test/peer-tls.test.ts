@@ -4,7 +4,7 @@
 // other still elect and replicate. Method: certificates made with openssl in a temp dir, three
 // members in one process on 127.0.0.1 (peer ports picked free first, since member IDs derive
 // from peer URLs), waits on leader events and log lines with deadlines.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   isEmbedError,
   startServer,
@@ -13,13 +13,12 @@ import {
   type ServerConfig,
   type TlsConfig,
 } from '../src/index.js';
-import { b, freePorts, s, tempDir, within } from './helpers.js';
+import { agreedLeader, freePeerUrls, testMembers } from './cluster.js';
+import { b, s, within } from './helpers.js';
 import { TestCerts } from './tls-certs.js';
 
 let certs: TestCerts;
-let dir: string;
-let remove: () => Promise<void>;
-let servers: Server[] = [];
+const t = testMembers();
 
 /** A logger that keeps warnings and resolves waiters for one that matches their pattern. */
 class WarningLog {
@@ -43,48 +42,13 @@ class WarningLog {
 }
 
 /** Starts members m0..m2 on https peer URLs, each with the peer TLS `tlsOf(i)` gives. */
-async function startCluster(
+function startCluster(
   tlsOf: (i: number) => TlsConfig,
   loggers: readonly Logger[] = [],
 ): Promise<Server[]> {
-  const urls = (await freePorts(3)).map((p) => `https://127.0.0.1:${p}`);
-  const initialCluster = urls.map((u, i) => `m${i}=${u}`).join(',');
-  return Promise.all(
-    urls.map((url, i) =>
-      startServer(
-        {
-          name: `m${i}`,
-          dataDir: `${dir}/m${i}`,
-          listenPeerUrls: [url],
-          initialAdvertisePeerUrls: [url],
-          initialCluster,
-          listenClientUrls: ['http://127.0.0.1:0'],
-          advertiseClientUrls: ['http://127.0.0.1:0'],
-          peerTls: tlsOf(i),
-          tickMs: 20,
-          electionMs: 200,
-          ...(loggers[i] === undefined ? {} : { logger: loggers[i] }),
-        },
-        // Temp directories on a test machine: fsync is covered by the single-member tests.
-        { unsafeNoSync: true },
-      ),
-    ),
-  );
-}
-
-/** Resolves once every member in `members` names the same leader, one of them. */
-function agreedLeader(members: readonly Server[]): Promise<Server> {
-  return new Promise((resolve) => {
-    const offs: (() => void)[] = [];
-    const check = (): void => {
-      const lead = members[0]?.leaderId ?? 0;
-      const leader = members.find((m) => m.memberId === lead);
-      if (leader === undefined || !members.every((m) => m.leaderId === lead)) return;
-      for (const off of offs) off();
-      resolve(leader);
-    };
-    for (const m of members) offs.push(m.onLeaderChange(check));
-    check();
+  return t.startFounders({
+    peerTlsOf: tlsOf,
+    extraOf: (i) => (loggers[i] === undefined ? {} : { logger: loggers[i] }),
   });
 }
 
@@ -96,19 +60,11 @@ afterAll(() => {
   certs.remove();
 });
 
-beforeEach(async () => {
-  ({ dir, remove } = await tempDir());
-});
-
-afterEach(async () => {
-  await Promise.all(servers.map((m) => m.close()));
-  servers = [];
-  await remove();
-});
-
 describe('peer TLS', () => {
   it('three members over wss mutual TLS elect a leader and replicate', async () => {
-    servers = await startCluster((i) => certs.tls(`m${i}`, { ca: 'ca', clientCertAuth: true }));
+    const servers = await startCluster((i) =>
+      certs.tls(`m${i}`, { ca: 'ca', clientCertAuth: true }),
+    );
     for (const m of servers) expect(m.peerUrls[0]).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const leader = await within(agreedLeader(servers), 10_000, 'election');
     const follower = servers.find((m) => m !== leader);
@@ -122,7 +78,7 @@ describe('peer TLS', () => {
 
   it('refuses a member whose certificate comes from another CA', async () => {
     const m0Log = new WarningLog();
-    servers = await startCluster(
+    const servers = await startCluster(
       (i) => certs.tls(i === 2 ? 'rogue' : `m${i}`, { ca: 'ca', clientCertAuth: true }),
       [m0Log.logger],
     );
@@ -147,25 +103,14 @@ describe('peer TLS', () => {
 /** A member `name` on https peer URL `url` with peer mutual TLS from `cert` (CA "ca"). */
 function httpsMember(name: string, url: string, extra: ServerConfig & { cert?: string } = {}) {
   const { cert, ...rest } = extra;
-  return {
-    name,
-    dataDir: `${dir}/${name}`,
-    listenPeerUrls: [url],
-    initialAdvertisePeerUrls: [url],
-    listenClientUrls: ['http://127.0.0.1:0'],
-    advertiseClientUrls: ['http://127.0.0.1:0'],
-    peerTls: certs.tls(cert ?? name, { ca: 'ca', clientCertAuth: true }),
-    tickMs: 20,
-    electionMs: 200,
-    ...rest,
-  };
+  const peerTls = certs.tls(cert ?? name, { ca: 'ca', clientCertAuth: true });
+  return t.config(name, url, { peerTls, ...rest });
 }
 
 describe('joining over https peer URLs', () => {
   it('a new member fetches the member list with its peer TLS (private CA, mutual TLS)', async () => {
-    const [u0, u1] = (await freePorts(2)).map((p) => `https://127.0.0.1:${p}`) as [string, string];
-    const m0 = await startServer(httpsMember('m0', u0), { unsafeNoSync: true });
-    servers.push(m0);
+    const [u0, u1] = (await freePeerUrls(2, 'https')) as [string, string];
+    const m0 = await t.start(httpsMember('m0', u0));
     await within(m0.ready, 5000, 'm0 ready');
     await m0.kv.put({ key: b('k'), value: b('before the join') });
     const added = await m0.cluster.addMember([u1], { isLearner: true });
@@ -180,8 +125,7 @@ describe('joining over https peer URLs', () => {
       (e: unknown) => isEmbedError(e, 'INVALID_CONFIG') && e.field === 'initialCluster',
     );
     const joining = httpsMember('m1', u1, { clusterState: 'existing', initialCluster: cluster });
-    const m1 = await startServer({ ...joining, dataDir: `${dir}/m1-good` }, { unsafeNoSync: true });
-    servers.push(m1);
+    const m1 = await t.start({ ...joining, dataDir: `${t.dir}/m1-good` });
     expect(m1.memberId).toBe(added.member.id);
     await within(m1.ready, 10_000, 'm1 ready');
     const got = await within(m1.kv.range({ key: b('k') }), 10_000, 'read on the learner');

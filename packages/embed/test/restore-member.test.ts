@@ -4,24 +4,13 @@
 // Method: a real single member's store snapshot, real LMDB in temp directories.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isMvccError } from '@keel/kv-mvcc';
-import { isEmbedError, restoreMember, startServer, type Server } from '../src/index.js';
-import { b, freePorts, s, tempDir, within } from './helpers.js';
+import { isEmbedError, restoreMember, startServer } from '../src/index.js';
+import { freePeerUrls, initialClusterOf, testMembers } from './cluster.js';
+import { b, s, within } from './helpers.js';
 
-let dir: string;
-let remove: () => Promise<void>;
-let servers: Server[] = [];
-
-beforeEach(async () => {
-  ({ dir, remove } = await tempDir());
-});
-
-afterEach(async () => {
-  await Promise.all(servers.map((m) => m.close()));
-  servers = [];
-  await remove();
-});
+const t = testMembers();
 
 const client = {
   listenClientUrls: ['http://127.0.0.1:0'],
@@ -30,8 +19,8 @@ const client = {
 
 describe('restoreMember', () => {
   it('makes a data directory a new member starts from with every key', async () => {
-    const source = await startServer({ name: 'src', dataDir: join(dir, 'src'), ...client });
-    servers = [source];
+    const source = await startServer({ name: 'src', dataDir: join(t.dir, 'src'), ...client });
+    t.servers = [source];
     await within(source.ready, 5000, 'ready');
     for (let i = 0; i < 20; i++) await source.kv.put({ key: b(`k${i}`), value: b(`v${i}`) });
     await source.kv.deleteRange({ key: b('k0') });
@@ -41,16 +30,16 @@ describe('restoreMember', () => {
 
     const config = {
       name: 'r1',
-      dataDir: join(dir, 'restored'),
+      dataDir: join(t.dir, 'restored'),
       initialCluster: 'r1=http://127.0.0.1:2390',
       initialAdvertisePeerUrls: ['http://127.0.0.1:2390'],
       initialClusterToken: 'restored-cluster',
     };
     const made = await restoreMember({ snapshot: [padded], config });
     expect(made.revision).toBe(revision);
-    expect(readdirSync(dir).sort()).toEqual(['restored', 'src']);
+    expect(readdirSync(t.dir).sort()).toEqual(['restored', 'src']);
     const restored = await startServer({ ...config, ...client });
-    servers.push(restored);
+    t.servers.push(restored);
     await within(restored.ready, 5000, 'restored ready');
     expect([restored.memberId, restored.clusterId]).toEqual([made.memberId, made.clusterId]);
     expect(restored.memberId).not.toBe(source.memberId);
@@ -63,17 +52,17 @@ describe('restoreMember', () => {
   }, 30_000);
 
   it('restores three members from one snapshot into a new cluster that agrees', async () => {
-    const source = await startServer({ name: 'src', dataDir: join(dir, 'src'), ...client });
-    servers = [source];
+    const source = await startServer({ name: 'src', dataDir: join(t.dir, 'src'), ...client });
+    t.servers = [source];
     await within(source.ready, 5000, 'ready');
     for (let i = 0; i < 10; i++) await source.kv.put({ key: b(`k${i}`), value: b(`v${i}`) });
     const bytes = Buffer.concat([...source.store.snapshot()]);
     const revision = source.store.revision;
-    const urls = (await freePorts(3)).map((p) => `http://127.0.0.1:${p}`);
-    const initialCluster = urls.map((u, i) => `n${i}=${u}`).join(',');
+    const urls = await freePeerUrls(3);
+    const initialCluster = initialClusterOf(urls, 'n');
     const configs = urls.map((url, i) => ({
       name: `n${i}`,
-      dataDir: join(dir, `n${i}`),
+      dataDir: join(t.dir, `n${i}`),
       initialCluster,
       initialAdvertisePeerUrls: [url],
       listenPeerUrls: [url],
@@ -86,7 +75,7 @@ describe('restoreMember', () => {
     );
     expect(new Set(made.map((m) => m.clusterId)).size).toBe(1);
     const members = await Promise.all(configs.map((c) => startServer({ ...c, ...client })));
-    servers.push(...members);
+    t.servers.push(...members);
     await within(Promise.all(members.map((m) => m.ready)), 10_000, 'restored cluster ready');
     await within(
       members[1]?.kv.put({ key: b('new'), value: b('1') }) ??
@@ -106,20 +95,20 @@ describe('restoreMember', () => {
   }, 30_000);
 
   it('refuses a non-empty data directory and a damaged stream, leaving nothing', async () => {
-    const busy = join(dir, 'busy');
+    const busy = join(t.dir, 'busy');
     mkdirSync(busy);
     writeFileSync(join(busy, 'x'), 'x');
     const config = { name: 'r1', dataDir: busy };
     const refused = await restoreMember({ snapshot: [], config }).catch((e: unknown) => e);
     expect(isEmbedError(refused, 'INVALID_CONFIG')).toBe(true);
     expect(String(refused)).toContain(`data-dir "${busy}" not empty`);
-    const fresh = join(dir, 'fresh');
+    const fresh = join(t.dir, 'fresh');
     const bad = await restoreMember({
       snapshot: [Buffer.from('not a snapshot at all')],
       config: { name: 'r1', dataDir: fresh },
     }).catch((e: unknown) => e);
     expect(isMvccError(bad, 'SNAPSHOT_INVALID')).toBe(true);
-    expect(readdirSync(dir).sort()).toEqual(['busy']);
+    expect(readdirSync(t.dir).sort()).toEqual(['busy']);
     expect(existsSync(fresh)).toBe(false);
   });
 });

@@ -6,7 +6,7 @@
 // refuses to start (DATA_DIR_DAMAGED).
 // Method: real LMDB in temp directories, real sockets on 127.0.0.1, members in one process;
 // waits are on promises with deadlines (a linearizable read resolves once the member caught up).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MvccStore } from '@keel/kv-mvcc';
 import { RaftLog } from '@keel/raft-wal';
 import { writeFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -15,68 +15,26 @@ import { isEmbedError, startServer, type Server, type ServerConfig } from '../sr
 import { readClusterFile } from '../src/cluster-file.js';
 import { snapshotDir, snapshotFilePath } from '../src/snapshot-files.js';
 import { encodeSnapshotHead, memberTableOf } from '../src/snapshot-head.js';
-import { b, freePorts, s, tempDir, within } from './helpers.js';
+import { agreedLeader, testMembers } from './cluster.js';
+import { b, s, within } from './helpers.js';
 
 const snapshotCount = 50;
 const snapshotCatchUpEntries = 10;
-let dir: string;
-let remove: () => Promise<void>;
-let servers: Server[] = [];
+const t = testMembers({ close: { skipLeaderTransfer: true } });
 
-beforeEach(async () => {
-  ({ dir, remove } = await tempDir());
-});
-
-afterEach(async () => {
-  await Promise.all(servers.map((m) => m.close({ skipLeaderTransfer: true })));
-  servers = [];
-  await remove();
-});
-
-async function clusterConfigs(): Promise<ServerConfig[]> {
-  const ports = await freePorts(3);
-  const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-  const initialCluster = urls.map((u, i) => `m${i}=${u}`).join(',');
-  return urls.map((url, i) => ({
-    name: `m${i}`,
-    dataDir: `${dir}/m${i}`,
-    listenPeerUrls: [url],
-    initialAdvertisePeerUrls: [url],
-    initialCluster,
-    listenClientUrls: ['http://127.0.0.1:0'],
-    advertiseClientUrls: ['http://127.0.0.1:0'],
-    tickMs: 20,
-    electionMs: 200,
-    snapshotCount,
-    snapshotCatchUpEntries,
-  }));
+function clusterConfigs(): Promise<ServerConfig[]> {
+  return t.founderConfigs({ extraOf: () => ({ snapshotCount, snapshotCatchUpEntries }) });
 }
 
 function singleConfig(name: string): ServerConfig {
   return {
     name,
-    dataDir: join(dir, name),
+    dataDir: join(t.dir, name),
     listenClientUrls: ['http://127.0.0.1:0'],
     advertiseClientUrls: ['http://127.0.0.1:0'],
     snapshotCount,
     snapshotCatchUpEntries,
   };
-}
-
-/** Resolves once every member names the same leader, with that leader. */
-function agreedLeader(members: readonly Server[]): Promise<Server> {
-  return new Promise((resolve) => {
-    const offs: (() => void)[] = [];
-    const check = (): void => {
-      const lead = members[0]?.leaderId ?? 0;
-      const leader = members.find((m) => m.memberId === lead);
-      if (lead === 0 || leader === undefined || !members.every((m) => m.leaderId === lead)) return;
-      for (const off of offs) off();
-      resolve(leader);
-    };
-    for (const m of members) offs.push(m.onLeaderChange(check));
-    check();
-  });
 }
 
 type CounterName = 'snapshotsSaved' | 'snapshotReceiveSuccess' | 'snapshotSendSuccess';
@@ -122,15 +80,15 @@ function walState(walDir: string): { first: number; snapshot: number; last: numb
 describe('snapshots', () => {
   it('a member closed while more than snapshotCount entries commit catches up by snapshot', async () => {
     const configs = await clusterConfigs();
-    servers = await Promise.all(configs.map((c) => startServer(c, { unsafeNoSync: true })));
-    const leader = await within(agreedLeader(servers), 10_000, 'election');
+    t.servers = await Promise.all(configs.map((c) => startServer(c, { unsafeNoSync: true })));
+    const leader = await within(agreedLeader(t.servers), 10_000, 'election');
     const acked = await putKeys(leader, 0, 20);
-    const lagging = servers.find((m) => m !== leader);
+    const lagging = t.servers.find((m) => m !== leader);
     if (lagging === undefined) throw new Error('no follower');
     const laggingConfig = configs.find((c) => c.name === lagging.name);
     if (laggingConfig === undefined) throw new Error('no config');
     await lagging.close();
-    servers = servers.filter((m) => m !== lagging);
+    t.servers = t.servers.filter((m) => m !== lagging);
     acked.push(...(await putKeys(leader, 20, 4 * snapshotCount)));
     expect(await counter(leader, 'snapshotsSaved')).toBeGreaterThan(0);
 
@@ -138,7 +96,7 @@ describe('snapshots', () => {
     // install, while its store (the leader's, taken later than the leader's Raft snapshot) is
     // usually ahead of what Raft has applied.
     const back = await startServer({ ...laggingConfig, snapshotCount: 5 }, { unsafeNoSync: true });
-    servers.push(back);
+    t.servers.push(back);
     // A linearizable read on the restarted member resolves once it applied everything acked.
     const got = await readAll(back);
     expect(await counter(back, 'snapshotReceiveSuccess')).toBeGreaterThanOrEqual(1);
@@ -147,29 +105,29 @@ describe('snapshots', () => {
     expect(got.size).toBe(acked.length);
     // Writes through the restarted member go on, then every member has the same history.
     acked.push(...(await putKeys(back, 1000, 10)));
-    for (const m of servers) await readAll(m);
+    for (const m of t.servers) await readAll(m);
     const revision = leader.store.revision;
-    const hashes = servers.map((m) => m.store.hashKV({ revision }).hash);
+    const hashes = t.servers.map((m) => m.store.hashKV({ revision }).hash);
     expect(new Set(hashes).size).toBe(1);
-    expect(servers.map((m) => m.store.revision)).toEqual(servers.map(() => revision));
+    expect(t.servers.map((m) => m.store.revision)).toEqual(t.servers.map(() => revision));
     expect(await counter(back, 'snapshotsSaved')).toBeGreaterThan(0);
   }, 60_000);
 
   it('compacts the WAL every snapshotCount entries and a restart keeps every write', async () => {
     const config = singleConfig('solo');
     const first = await startServer(config);
-    servers = [first];
+    t.servers = [first];
     await within(first.ready, 5000, 'ready');
     const acked = await putKeys(first, 0, 3 * snapshotCount);
     await first.close();
-    servers = [];
+    t.servers = [];
     const wal = walState(join(config.dataDir ?? '', 'member', 'wal'));
     expect(wal.snapshot).toBeGreaterThan(2 * snapshotCount);
     expect(wal.first).toBe(wal.snapshot - snapshotCatchUpEntries + 1);
     expect(wal.last).toBeGreaterThanOrEqual(wal.snapshot);
 
     const again = await startServer(config);
-    servers = [again];
+    t.servers = [again];
     await within(again.ready, 5000, 'ready after restart');
     const got = await readAll(again);
     for (const k of acked) expect(got.get(k), k).toBe(`v-${k}`);
@@ -180,22 +138,22 @@ describe('snapshots', () => {
     // Member "source" holds the state a leader would send; member "target" crashed after
     // saving that snapshot in its WAL but before installing it into its store.
     const source = await startServer(singleConfig('source'));
-    servers = [source];
+    t.servers = [source];
     await within(source.ready, 5000, 'ready');
     await putKeys(source, 0, 30);
     const sourceRevision = source.store.revision;
     const sourceHash = source.store.hashKV({ revision: sourceRevision }).hash;
     await source.close();
     const target = await startServer(singleConfig('target'));
-    servers = [target];
+    t.servers = [target];
     await within(target.ready, 5000, 'ready');
     await putKeys(target, 900, 3);
     await target.close();
-    servers = [];
+    t.servers = [];
 
-    const store = MvccStore.open({ path: join(dir, 'source', 'member', 'kv') });
+    const store = MvccStore.open({ path: join(t.dir, 'source', 'member', 'kv') });
     const index = store.consistentIndex;
-    const targetDir = join(dir, 'target');
+    const targetDir = join(t.dir, 'target');
     mkdirSync(snapshotDir(targetDir), { recursive: true });
     // The body a leader sends: its member table (here the target's own, with a marker in its
     // removed list that only an installed table can bring), then the store.
@@ -216,7 +174,7 @@ describe('snapshots', () => {
     await log.close();
 
     const restarted = await startServer(singleConfig('target'));
-    servers = [restarted];
+    t.servers = [restarted];
     await within(restarted.ready, 5000, 'ready after the interrupted install');
     expect(restarted.store.revision).toBe(sourceRevision);
     expect(restarted.store.hashKV({ revision: sourceRevision }).hash).toBe(sourceHash);
@@ -225,7 +183,7 @@ describe('snapshots', () => {
     expect((await readAll(restarted)).size).toBe(30);
     await putKeys(restarted, 950, 2);
     await restarted.close();
-    servers = [];
+    t.servers = [];
 
     const damaged = RaftLog.open({ dir: join(targetDir, 'member', 'wal') });
     const st = damaged.initialState();
@@ -240,7 +198,7 @@ describe('snapshots', () => {
     await damaged.close();
     const refused = await startServer(singleConfig('target')).then(
       (m) => {
-        servers = [m];
+        t.servers = [m];
       },
       (e: unknown) => e,
     );

@@ -4,71 +4,16 @@
 // without a transfer the other two elect a new leader and lose no acknowledged write.
 // Method: real LMDB in temp directories, real sockets on 127.0.0.1 (peer ports picked free first,
 // since member IDs derive from peer URLs), waits on leader events with deadlines.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type Server } from '../src/index.js';
-import { b, freePorts, s, tempDir, within } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { Server } from '../src/index.js';
+import { agreedLeader, testElectionMs as electionMs, testMembers } from './cluster.js';
+import { b, s, within } from './helpers.js';
 
-const electionMs = 200;
-let dir: string;
-let remove: () => Promise<void>;
-let servers: Server[] = [];
-
-async function startCluster(): Promise<Server[]> {
-  const ports = await freePorts(3);
-  const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-  const initialCluster = urls.map((u, i) => `m${i}=${u}`).join(',');
-  return Promise.all(
-    urls.map((url, i) =>
-      startServer(
-        {
-          name: `m${i}`,
-          dataDir: `${dir}/m${i}`,
-          listenPeerUrls: [url],
-          initialAdvertisePeerUrls: [url],
-          initialCluster,
-          listenClientUrls: ['http://127.0.0.1:0'],
-          advertiseClientUrls: ['http://127.0.0.1:0'],
-          tickMs: 20,
-          electionMs,
-        },
-        // Temp directories on a test machine: skip fsync to keep the suite fast; durability
-        // across restarts is covered by the single-member tests with fsync on.
-        { unsafeNoSync: true },
-      ),
-    ),
-  );
-}
-
-/** Resolves once every member in `members` names the same, live leader. */
-function agreedLeader(members: readonly Server[]): Promise<Server> {
-  return new Promise((resolve) => {
-    const offs: (() => void)[] = [];
-    const check = (): void => {
-      const lead = members[0]?.leaderId ?? 0;
-      if (lead === 0 || !members.every((m) => m.leaderId === lead)) return;
-      const leader = members.find((m) => m.memberId === lead);
-      if (leader === undefined) return;
-      for (const off of offs) off();
-      resolve(leader);
-    };
-    for (const m of members) offs.push(m.onLeaderChange(check));
-    check();
-  });
-}
-
-beforeEach(async () => {
-  ({ dir, remove } = await tempDir());
-});
-
-afterEach(async () => {
-  await Promise.all(servers.map((m) => m.close()));
-  servers = [];
-  await remove();
-});
+const t = testMembers();
 
 describe('three members', () => {
   it('elect one leader and agree on the cluster ID', async () => {
-    servers = await startCluster();
+    const servers = await t.startFounders();
     const leader = await within(agreedLeader(servers), 5000, 'election');
     expect(servers.filter((m) => m.isLeader())).toEqual([leader]);
     expect(new Set(servers.map((m) => m.clusterId)).size).toBe(1);
@@ -77,7 +22,7 @@ describe('three members', () => {
   });
 
   it('take writes through any member; a linearizable read after each sees it everywhere', async () => {
-    servers = await startCluster();
+    const servers = await t.startFounders();
     await within(agreedLeader(servers), 5000, 'election');
     for (const [i, writer] of servers.entries()) {
       const put = await within(
@@ -108,7 +53,7 @@ describe('three members', () => {
   });
 
   it('elect a new leader after the leader closes, losing no acknowledged write', async () => {
-    servers = await startCluster();
+    const servers = await t.startFounders();
     const leader = await within(agreedLeader(servers), 5000, 'election');
     const acked: string[] = [];
     for (let i = 0; i < 40; i++) {
@@ -142,7 +87,7 @@ describe('three members', () => {
   });
 
   it('hand leadership over on close, so the others need no election timeout', async () => {
-    servers = await startCluster();
+    const servers = await t.startFounders();
     const leader = await within(agreedLeader(servers), 5000, 'election');
     await leader.kv.put({ key: b('before'), value: b('1') });
     const rest = servers.filter((m) => m !== leader);
@@ -171,7 +116,7 @@ describe('three members', () => {
   });
 
   it('a partitioned leader cannot write; the majority goes on; after healing all converge', async () => {
-    servers = await startCluster();
+    const servers = await t.startFounders();
     const old = await within(agreedLeader(servers), 5000, 'election');
     await old.kv.put({ key: b('before'), value: b('1') });
     const rest = servers.filter((m) => m !== old);
