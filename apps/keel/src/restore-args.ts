@@ -2,7 +2,7 @@
 // itself is restore.ts).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isEmbedError, resolveConfig } from '@keel/embed';
+import { isEmbedError, resolveConfig, type ServerConfig } from '@keel/embed';
 import { scanArgs } from './argv.js';
 import { assert } from './assert.js';
 import { KeelError } from './errors.js';
@@ -27,6 +27,18 @@ export interface RestoreOptions {
   /** Added to the latest revision after the restore (needs `markCompacted`). */
   readonly bumpRevision: number;
   readonly markCompacted: boolean;
+}
+
+/** The new member a restore makes, as `startServer` (and `restoreMember`) take it. */
+export function restoredMemberConfig(o: RestoreOptions): ServerConfig {
+  return {
+    name: o.name,
+    dataDir: o.dataDir,
+    walDir: o.walDir,
+    initialCluster: o.initialCluster,
+    initialClusterToken: o.initialClusterToken,
+    initialAdvertisePeerUrls: o.initialAdvertisePeerUrls,
+  };
 }
 
 type Row = readonly [name: string, kind: FlagKind, defaultText: string, help: string];
@@ -116,14 +128,7 @@ function checkPaths(snapshotPath: string, dataDir: string): void {
 
 function checkCluster(o: RestoreOptions): void {
   try {
-    resolveConfig({
-      name: o.name,
-      dataDir: o.dataDir,
-      walDir: o.walDir,
-      initialCluster: o.initialCluster,
-      initialClusterToken: o.initialClusterToken,
-      initialAdvertisePeerUrls: o.initialAdvertisePeerUrls,
-    });
+    resolveConfig(restoredMemberConfig(o));
   } catch (e) {
     if (!isEmbedError(e, 'INVALID_CONFIG')) throw e;
     invalid(e.message, e);

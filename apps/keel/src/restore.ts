@@ -8,7 +8,7 @@ import { formatMemberId, restoreMember } from '@keel/embed';
 import type { KeelIo } from './cli.js';
 import { KeelError } from './errors.js';
 import { snapshotReadChunkBytes } from './limits.js';
-import type { RestoreOptions } from './restore-args.js';
+import { restoredMemberConfig, type RestoreOptions } from './restore-args.js';
 
 /** The length of the sha256 trailer `etcdctl snapshot save` files end with. */
 const hashBytes = 32;
@@ -69,14 +69,7 @@ export async function restoreFromFile(
   try {
     const made = await restoreMember({
       snapshot,
-      config: {
-        name: o.name,
-        dataDir: o.dataDir,
-        walDir: o.walDir,
-        initialCluster: o.initialCluster,
-        initialClusterToken: o.initialClusterToken,
-        initialAdvertisePeerUrls: o.initialAdvertisePeerUrls,
-      },
+      config: restoredMemberConfig(o),
       bumpRevision: o.bumpRevision,
       markCompacted: o.markCompacted,
     });
