@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChaos, type ChaosReport } from '../src/runner/run-chaos.js';
+import { runChaos, type ChaosOptions, type ChaosReport } from '../src/runner/run-chaos.js';
 import { runCrashCheck } from '../src/runner/crash-check.js';
 
 const seed =
@@ -36,19 +36,27 @@ function faultCount(report: ChaosReport, kind: string): number {
   return report.faults.filter((f) => f.kind === kind && f.detail !== 'unsupported').length;
 }
 
+/**
+ * Runs one chaos profile on 3 members with CI's fault timing, logs its summary, and returns its
+ * report (checked by the caller).
+ */
+async function ciChaos(
+  o: Pick<ChaosOptions, 'kind' | 'durationMs' | 'seed' | 'faults'>,
+): Promise<ChaosReport> {
+  const timing = { quietMs: [500, 2000], holdMs: [1000, 3000] } as const;
+  const report = await runChaos({ ...o, members: 3, outDir, timing, log });
+  log(JSON.stringify({ ...report, faults: report.faults.length }));
+  return report;
+}
+
 describe('chaos, bounded CI profile', () => {
   it('keel: 3 members under kills, pauses, partitions, transfers and membership changes stay linearizable and lose nothing', async () => {
-    const report = await runChaos({
+    const report = await ciChaos({
       kind: 'keel',
-      members: 3,
       durationMs: 45_000,
       seed,
       faults: ['kill', 'pause', 'partition', 'transfer', 'membership'],
-      outDir,
-      timing: { quietMs: [500, 2000], holdMs: [1000, 3000] },
-      log,
     });
-    log(JSON.stringify({ ...report, faults: report.faults.length }));
     expect(report.violations).toEqual([]);
     expect(faultCount(report, 'kill')).toBeGreaterThan(0);
     expect(faultCount(report, 'partition')).toBeGreaterThan(0);
@@ -58,17 +66,12 @@ describe('chaos, bounded CI profile', () => {
   }, 180_000);
 
   it('etcd 3.4: the same workloads and faults pass (the harness is fair)', async () => {
-    const report = await runChaos({
+    const report = await ciChaos({
       kind: 'etcd',
-      members: 3,
       durationMs: 20_000,
       seed: seed + 1,
       faults: ['kill', 'pause', 'transfer', 'membership'],
-      outDir,
-      timing: { quietMs: [500, 2000], holdMs: [1000, 3000] },
-      log,
     });
-    log(JSON.stringify({ ...report, faults: report.faults.length }));
     expect(report.violations).toEqual([]);
     expect(faultCount(report, 'kill')).toBeGreaterThan(0);
     expect(faultCount(report, 'transfer')).toBeGreaterThan(0);
