@@ -82,7 +82,10 @@ export async function proposeRequest(host: KvHost, request: ApplyRequest): Promi
 
 function pick(response: ApplyResponse, name: string): object {
   const value = (response as Record<string, unknown>)[name];
-  assert(typeof value === 'object' && value !== null, `the store answered ${name} with another kind`);
+  assert(
+    typeof value === 'object' && value !== null,
+    `the store answered ${name} with another kind`,
+  );
   return value;
 }
 

@@ -27,7 +27,10 @@ process.on('message', (raw) => {
   const r = raw as Request;
   const answer = async (): Promise<object> => {
     if (r.op === 'put') {
-      const res = await server.kv.put({ key: Buffer.from(r.key), value: Buffer.from(r.value ?? '') });
+      const res = await server.kv.put({
+        key: Buffer.from(r.key),
+        value: Buffer.from(r.value ?? ''),
+      });
       return { revision: res.revision };
     }
     const res = await server.kv.range({ key: Buffer.from(r.key) });

@@ -31,7 +31,9 @@ function freshDir(): string {
 
 /** Key i: 100 keys share each prefix "k/<i/100>/". */
 function keyOf(i: number): Buffer {
-  return Buffer.from(`k/${String(Math.floor(i / 100)).padStart(6, '0')}/${String(i % 100).padStart(3, '0')}`);
+  return Buffer.from(
+    `k/${String(Math.floor(i / 100)).padStart(6, '0')}/${String(i % 100).padStart(3, '0')}`,
+  );
 }
 
 function putBatch(lo: number, count: number, index: number): ApplyEntry[] {
@@ -56,7 +58,12 @@ async function storePutsPerSec(batch: number): Promise<number> {
 }
 
 async function rawPutsPerSec(batch: number): Promise<number> {
-  const env = open<Buffer, Buffer>({ path: freshDir(), encoding: 'binary', keyEncoding: 'binary', maxDbs: 2 });
+  const env = open<Buffer, Buffer>({
+    path: freshDir(),
+    encoding: 'binary',
+    keyEncoding: 'binary',
+    maxDbs: 2,
+  });
   const db = env.openDB<Buffer, Buffer>({ name: 'raw', encoding: 'binary', keyEncoding: 'binary' });
   const v = Buffer.from(value);
   let n = 0;
@@ -106,12 +113,18 @@ function sampleUs(count: number, f: (i: number) => void): { p50: number; p99: nu
 
 async function loadStore(dir: string): Promise<void> {
   const store = MvccStore.open({ path: dir });
-  for (let i = 0; i < keyCount; i += 1000) store.apply(putBatch(i, Math.min(1000, keyCount - i), i + 1));
+  for (let i = 0; i < keyCount; i += 1000)
+    store.apply(putBatch(i, Math.min(1000, keyCount - i), i + 1));
   await store.close();
 }
 
 function loadRaw(dir: string): void {
-  const env = open<Buffer, Buffer>({ path: dir, encoding: 'binary', keyEncoding: 'binary', maxDbs: 2 });
+  const env = open<Buffer, Buffer>({
+    path: dir,
+    encoding: 'binary',
+    keyEncoding: 'binary',
+    maxDbs: 2,
+  });
   const db = env.openDB<Buffer, Buffer>({ name: 'raw', encoding: 'binary', keyEncoding: 'binary' });
   const v = Buffer.from(value);
   for (let i = 0; i < keyCount; i += 1000) {
@@ -122,8 +135,19 @@ function loadRaw(dir: string): void {
   void env.close(); // closing a read-only-from-now env; nothing awaits its flush
 }
 
-function report(metric: string, v: number, base: { name: string; value: number; unit?: string }): void {
-  reportFigure({ bench, metric, value: v, unit: base.unit ?? 'us', baseline: base.name, baselineValue: base.value });
+function report(
+  metric: string,
+  v: number,
+  base: { name: string; value: number; unit?: string },
+): void {
+  reportFigure({
+    bench,
+    metric,
+    value: v,
+    unit: base.unit ?? 'us',
+    baseline: base.name,
+    baselineValue: base.value,
+  });
 }
 
 const prefixes = Math.max(1, Math.floor(keyCount / 100));
@@ -157,19 +181,30 @@ async function measureStore(
   const one = sampleUs(20_000, (x) => store.range({ key: keyOf(x % keyCount) }));
   const hundred = sampleUs(2_000, (x) => {
     const r = store.range(prefixRange(x));
-    if (r.kvs.length !== Math.min(100, keyCount)) throw new Error(`prefix range gave ${String(r.kvs.length)}`);
+    if (r.kvs.length !== Math.min(100, keyCount))
+      throw new Error(`prefix range gave ${String(r.kvs.length)}`);
   });
   const mem = process.memoryUsage();
   const anonMb = statusKb('RssAnon') / 1024;
   const fileMb = statusKb('RssFile') / 1024;
   await store.close();
-  return { one, hundred, openMs, rssMb: mem.rss / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20, anonMb, fileMb };
+  return {
+    one,
+    hundred,
+    openMs,
+    rssMb: mem.rss / 2 ** 20,
+    heapMb: mem.heapUsed / 2 ** 20,
+    anonMb,
+    fileMb,
+  };
 }
 
 /** A field of /proc/self/status in kB (Linux), 0 elsewhere. */
 function statusKb(field: string): number {
   try {
-    const m = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(
+      readFileSync('/proc/self/status', 'utf8'),
+    );
     return m?.[1] === undefined ? 0 : Number(m[1]);
   } catch {
     return 0; // not Linux: the split is not reported
@@ -179,7 +214,12 @@ function statusKb(field: string): number {
 async function measureRaw(dir: string): Promise<Measured> {
   loadRaw(dir);
   const t0 = performance.now();
-  const env = open<Buffer, Buffer>({ path: dir, encoding: 'binary', keyEncoding: 'binary', maxDbs: 2 });
+  const env = open<Buffer, Buffer>({
+    path: dir,
+    encoding: 'binary',
+    keyEncoding: 'binary',
+    maxDbs: 2,
+  });
   const db = env.openDB<Buffer, Buffer>({ name: 'raw', encoding: 'binary', keyEncoding: 'binary' });
   db.get(keyOf(0));
   const openMs = performance.now() - t0;
@@ -188,7 +228,8 @@ async function measureRaw(dir: string): Promise<Measured> {
   const hundred = sampleUs(2_000, (x) => {
     const s = prefixRange(x);
     let n = 0;
-    for (const row of db.getRange({ start: s.key, end: s.rangeEnd })) n += row.value.length > 0 ? 1 : 0;
+    for (const row of db.getRange({ start: s.key, end: s.rangeEnd }))
+      n += row.value.length > 0 ? 1 : 0;
     if (n === 0) throw new Error('raw prefix range is empty');
   });
   await env.close();
@@ -199,21 +240,43 @@ async function atScale(): Promise<void> {
   const storeDir = freshDir();
   await loadStore(storeDir);
   const script = fileURLToPath(import.meta.url);
-  const out = execFileSync(process.execPath, [...process.execArgv, script, 'measure-store', storeDir], {
-    encoding: 'utf8',
-    env: process.env,
-  });
+  const out = execFileSync(
+    process.execPath,
+    [...process.execArgv, script, 'measure-store', storeDir],
+    {
+      encoding: 'utf8',
+      env: process.env,
+    },
+  );
   const ours = JSON.parse(out) as Awaited<ReturnType<typeof measureStore>>;
   const raw = await measureRaw(freshDir());
   const n = `keys=${String(keyCount)}`;
   report(`one-key range p50 ${n}`, ours.one.p50, { name: 'raw lmdb get p50', value: raw.one.p50 });
   report(`one-key range p99 ${n}`, ours.one.p99, { name: 'raw lmdb get p99', value: raw.one.p99 });
-  report(`100-key prefix range p50 ${n}`, ours.hundred.p50, { name: 'raw lmdb getRange p50', value: raw.hundred.p50 });
-  report(`100-key prefix range p99 ${n}`, ours.hundred.p99, { name: 'raw lmdb getRange p99', value: raw.hundred.p99 });
+  report(`100-key prefix range p50 ${n}`, ours.hundred.p50, {
+    name: 'raw lmdb getRange p50',
+    value: raw.hundred.p50,
+  });
+  report(`100-key prefix range p99 ${n}`, ours.hundred.p99, {
+    name: 'raw lmdb getRange p99',
+    value: raw.hundred.p99,
+  });
   report(`rss after reads ${n}`, ours.rssMb, { name: 'issue target', value: 400, unit: 'MB' });
-  report(`js heap used after reads ${n}`, ours.heapMb, { name: 'issue target (rss)', value: 400, unit: 'MB' });
-  report(`anonymous rss after reads ${n}`, ours.anonMb, { name: 'issue target (rss)', value: 400, unit: 'MB' });
-  report(`file-backed rss (lmdb map, code) after reads ${n}`, ours.fileMb, { name: 'issue target (rss)', value: 400, unit: 'MB' });
+  report(`js heap used after reads ${n}`, ours.heapMb, {
+    name: 'issue target (rss)',
+    value: 400,
+    unit: 'MB',
+  });
+  report(`anonymous rss after reads ${n}`, ours.anonMb, {
+    name: 'issue target (rss)',
+    value: 400,
+    unit: 'MB',
+  });
+  report(`file-backed rss (lmdb map, code) after reads ${n}`, ours.fileMb, {
+    name: 'issue target (rss)',
+    value: 400,
+    unit: 'MB',
+  });
   report(`reopen ${n}`, ours.openMs, { name: 'raw lmdb open', value: raw.openMs, unit: 'ms' });
 }
 

@@ -23,10 +23,16 @@ export function scheduleCompaction(
     throw new MvccError({ code: 'INVALID_ARGUMENT', message: 'revision must be >= 0' });
   }
   if (rev <= state.compacted) {
-    throw new MvccError({ code: 'COMPACTED', message: 'mvcc: required revision has been compacted' });
+    throw new MvccError({
+      code: 'COMPACTED',
+      message: 'mvcc: required revision has been compacted',
+    });
   }
   if (rev > state.current) {
-    throw new MvccError({ code: 'FUTURE_REV', message: 'mvcc: required revision is a future revision' });
+    throw new MvccError({
+      code: 'FUTURE_REV',
+      message: 'mvcc: required revision is a future revision',
+    });
   }
   putMetaNumber(t, metaKeys.compactRev, rev);
   t.meta.putSync(metaKeys.compactCursor, revKey(0, 0));
@@ -52,7 +58,8 @@ export function compactBatch(t: Tables): boolean {
     for (const { key, value } of t.rev.getRange(range)) {
       rows.push({ key: Buffer.from(key), value: Buffer.from(value) });
     }
-    const next = rows.length > compactBatchRevisionsMax ? rows[compactBatchRevisionsMax]?.key : undefined;
+    const next =
+      rows.length > compactBatchRevisionsMax ? rows[compactBatchRevisionsMax]?.key : undefined;
     const compacted = new Map<string, KeyIndex | undefined>();
     for (const { key, value } of rows.slice(0, compactBatchRevisionsMax)) {
       const rev = decodeRevKey(key);

@@ -33,9 +33,13 @@ export function writeU64(buf: Uint8Array, offset: number, n: number): void {
 
 /** Reads a big-endian u64 written by `writeU64`. */
 export function readU64(buf: Uint8Array, offset: number): number {
-  const hi = ((buf[offset] ?? 0) * 0x1000000 + ((buf[offset + 1] ?? 0) << 16)) +
+  const hi =
+    (buf[offset] ?? 0) * 0x1000000 +
+    ((buf[offset + 1] ?? 0) << 16) +
     (((buf[offset + 2] ?? 0) << 8) | (buf[offset + 3] ?? 0));
-  const lo = ((buf[offset + 4] ?? 0) * 0x1000000 + ((buf[offset + 5] ?? 0) << 16)) +
+  const lo =
+    (buf[offset + 4] ?? 0) * 0x1000000 +
+    ((buf[offset + 5] ?? 0) << 16) +
     (((buf[offset + 6] ?? 0) << 8) | (buf[offset + 7] ?? 0));
   const n = hi * twoPow32 + lo;
   assert(Number.isSafeInteger(n), 'stored u64 must be a safe integer');

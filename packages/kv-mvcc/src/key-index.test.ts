@@ -27,7 +27,9 @@ function example(): KeyIndex {
 
 const describeAt = (ki: KeyIndex, at: number): string => {
   const k = keyAt(ki, at);
-  return k === undefined ? '-' : `m${String(k.mod.main)} c${String(k.created.main)} v${String(k.version)}`;
+  return k === undefined
+    ? '-'
+    : `m${String(k.mod.main)} c${String(k.created.main)} v${String(k.version)}`;
 };
 const revsOf = (ki: KeyIndex | undefined): number[][] =>
   ki === undefined ? [] : ki.generations.map((g) => g.revs.filter((_, i) => i % 2 === 0));
@@ -36,7 +38,14 @@ describe('key index', () => {
   it('answers what the key was at each revision', () => {
     const ki = example();
     expect([0, 1, 2, 3, 4, 5, 6, 7].map((r) => describeAt(ki, r))).toEqual([
-      '-', 'm1 c1 v1', 'm2 c1 v2', '-', 'm4 c4 v1', 'm5 c4 v2', '-', '-',
+      '-',
+      'm1 c1 v1',
+      'm2 c1 v2',
+      '-',
+      'm4 c4 v1',
+      'm5 c4 v2',
+      '-',
+      '-',
     ]);
   });
 

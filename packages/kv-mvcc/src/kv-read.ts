@@ -31,10 +31,16 @@ export function resolveReadRev(view: ReadView, rev: number | undefined): number 
   }
   if (r === 0) return view.current;
   if (r > view.current) {
-    throw new MvccError({ code: 'FUTURE_REV', message: 'mvcc: required revision is a future revision' });
+    throw new MvccError({
+      code: 'FUTURE_REV',
+      message: 'mvcc: required revision is a future revision',
+    });
   }
   if (r < view.compacted) {
-    throw new MvccError({ code: 'COMPACTED', message: 'mvcc: required revision has been compacted' });
+    throw new MvccError({
+      code: 'COMPACTED',
+      message: 'mvcc: required revision has been compacted',
+    });
   }
   return r;
 }
@@ -43,7 +49,10 @@ export function resolveReadRev(view: ReadView, rev: number | undefined): number 
 export function checkKey(key: Uint8Array): void {
   if (key.length === 0) throw new MvccError({ code: 'EMPTY_KEY', message: 'key is not provided' });
   if (key.length > keyBytesMax) {
-    throw new MvccError({ code: 'INVALID_ARGUMENT', message: `key longer than ${String(keyBytesMax)} bytes` });
+    throw new MvccError({
+      code: 'INVALID_ARGUMENT',
+      message: `key longer than ${String(keyBytesMax)} bytes`,
+    });
   }
 }
 
@@ -70,7 +79,10 @@ export function forEachKeyAt(
 
 /** Reads the key-value of a live revision. */
 export function readKeyValue(view: ReadView, main: number, sub: number): KeyValue {
-  const b = view.tables.rev.get(revKey(main, sub), view.txn === undefined ? undefined : { transaction: view.txn });
+  const b = view.tables.rev.get(
+    revKey(main, sub),
+    view.txn === undefined ? undefined : { transaction: view.txn },
+  );
   assert(b !== undefined, 'an indexed revision has a record');
   const r = decodeRevRecord(b);
   assert(!r.tombstone, 'a visible revision is not a tombstone');
@@ -103,7 +115,12 @@ export function rangeKeys(
 
 /** The key-value of one key at `at`, or undefined. */
 export function getKeyValue(view: ReadView, key: Uint8Array, at: number): KeyValue | undefined {
-  const { kvs } = rangeKeys(view, { iv: keyInterval(key, undefined), at, limit: 1, countOnly: false });
+  const { kvs } = rangeKeys(view, {
+    iv: keyInterval(key, undefined),
+    at,
+    limit: 1,
+    countOnly: false,
+  });
   return kvs[0];
 }
 
@@ -132,8 +149,12 @@ function compareBy(target: SortTarget): (a: KeyValue, b: KeyValue) => number {
 }
 
 function hasFilters(r: RangeRequest): boolean {
-  return (r.minModRevision ?? 0) !== 0 || (r.maxModRevision ?? 0) !== 0 ||
-    (r.minCreateRevision ?? 0) !== 0 || (r.maxCreateRevision ?? 0) !== 0;
+  return (
+    (r.minModRevision ?? 0) !== 0 ||
+    (r.maxModRevision ?? 0) !== 0 ||
+    (r.minCreateRevision ?? 0) !== 0 ||
+    (r.maxCreateRevision ?? 0) !== 0
+  );
 }
 
 function passesFilters(r: RangeRequest, kv: KeyValue): boolean {
@@ -148,7 +169,13 @@ function passesFilters(r: RangeRequest, kv: KeyValue): boolean {
 }
 
 function checkRangeNumbers(r: RangeRequest): void {
-  const nums = [r.limit, r.minModRevision, r.maxModRevision, r.minCreateRevision, r.maxCreateRevision];
+  const nums = [
+    r.limit,
+    r.minModRevision,
+    r.maxModRevision,
+    r.minCreateRevision,
+    r.maxCreateRevision,
+  ];
   for (const n of nums) {
     if (n !== undefined && (!Number.isSafeInteger(n) || n < 0)) {
       throw new MvccError({ code: 'INVALID_ARGUMENT', message: 'range numbers must be >= 0' });
@@ -199,4 +226,3 @@ export function range(view: ReadView, r: RangeRequest): RangeResponse {
   if (r.keysOnly === true) kvs = kvs.map((kv) => ({ ...kv, value: emptyValue }));
   return { kvs, more, count: res.count, revision: view.current };
 }
-

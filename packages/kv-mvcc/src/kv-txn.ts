@@ -79,7 +79,11 @@ function checkOps(ops: readonly RequestOp[], maxTxnOps: number, depth: number): 
 }
 
 function checkTxnShape(r: TxnRequest, maxTxnOps: number, depth: number): void {
-  if (r.compare.length > maxTxnOps || r.success.length > maxTxnOps || r.failure.length > maxTxnOps) {
+  if (
+    r.compare.length > maxTxnOps ||
+    r.success.length > maxTxnOps ||
+    r.failure.length > maxTxnOps
+  ) {
     throw new MvccError({ code: 'TOO_MANY_OPS', message: 'too many operations in txn request' });
   }
   if (depth > txnDepthMax) {

@@ -125,9 +125,14 @@ describe('apply', () => {
     t.do1({ put: { key: enc('a'), value: enc('1') } });
     t.store.apply([], { appliedIndex: 4 });
     expect([t.store.consistentIndex, t.store.revision]).toEqual([4, 2]);
-    t.store.apply([{ index: 5, request: { put: { key: enc('b'), value: enc('1') } } }], { appliedIndex: 7 });
+    t.store.apply([{ index: 5, request: { put: { key: enc('b'), value: enc('1') } } }], {
+      appliedIndex: 7,
+    });
     expect([t.store.consistentIndex, t.store.revision]).toEqual([7, 3]);
-    const below = () => t.store.apply([{ index: 9, request: { put: { key: enc('c'), value: enc('1') } } }], { appliedIndex: 8 });
+    const below = () =>
+      t.store.apply([{ index: 9, request: { put: { key: enc('c'), value: enc('1') } } }], {
+        appliedIndex: 8,
+      });
     expect(below).toThrow(/appliedIndex/);
     expect(t.store.consistentIndex).toBe(7);
   });
@@ -243,8 +248,12 @@ describe('snapshot', () => {
       const bytes = Buffer.concat(chunks);
       const damaged = Buffer.from(bytes);
       damaged[damaged.length - 20] = (damaged[damaged.length - 20] ?? 0) ^ 0xff;
-      expect(() => { t.store.replaceWithSnapshot([damaged]); }).toThrow(/checksum|snapshot/);
-      expect(() => { t.store.replaceWithSnapshot([bytes.subarray(0, bytes.length - 5)]); }).toThrow(/truncated/);
+      expect(() => {
+        t.store.replaceWithSnapshot([damaged]);
+      }).toThrow(/checksum|snapshot/);
+      expect(() => {
+        t.store.replaceWithSnapshot([bytes.subarray(0, bytes.length - 5)]);
+      }).toThrow(/truncated/);
       expect(rangeAll()).toEqual(['a=old c2 m2 v1 l0']);
       t.store.replaceWithSnapshot(chunks);
       expect(rangeAll()).toEqual(['a=new-3 c2 m4 v2 l0', 'b=new-2 c3 m3 v1 l0']);
@@ -267,9 +276,15 @@ describe('snapshot', () => {
     const { dir, remove } = tempDir();
     const other = tempDir();
     try {
-      await MvccStore.restore(dir, [padded], { consistentIndex: 1, bumpRevision: 10, markCompacted: true });
+      await MvccStore.restore(dir, [padded], {
+        consistentIndex: 1,
+        bumpRevision: 10,
+        markCompacted: true,
+      });
       const restored = MvccStore.open({ path: dir, unsafeNoSync: true });
-      expect([restored.consistentIndex, restored.revision, restored.compactRevision]).toEqual([1, 13, 13]);
+      expect([restored.consistentIndex, restored.revision, restored.compactRevision]).toEqual([
+        1, 13, 13,
+      ]);
       expect(restored.range({ key: enc('a') }).kvs.map(show)).toEqual(['a=2 c2 m3 v2 l0']);
       expect(() => restored.range({ key: enc('a'), revision: 3 })).toThrow(/compacted/);
       restored.apply([{ index: 2, request: { put: { key: enc('b'), value: enc('1') } } }]);

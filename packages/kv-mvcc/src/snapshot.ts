@@ -8,7 +8,14 @@ import { assert } from './assert.js';
 import { readU64, revKey, u64Bytes } from './encoding.js';
 import { MvccError } from './errors.js';
 import { snapshotChunkBytes } from './limits.js';
-import { getMetaNumber, metaKeys, openTables, putMetaNumber, tableNames, type Tables } from './tables.js';
+import {
+  getMetaNumber,
+  metaKeys,
+  openTables,
+  putMetaNumber,
+  tableNames,
+  type Tables,
+} from './tables.js';
 import type { Transaction } from 'lmdb';
 
 const magic = Buffer.from('KEELMVC1');
@@ -62,7 +69,8 @@ function* streamTables(t: Tables, txn: Transaction): Generator<Uint8Array> {
   }
 }
 
-const invalid = (message: string): MvccError => new MvccError({ code: 'SNAPSHOT_INVALID', message });
+const invalid = (message: string): MvccError =>
+  new MvccError({ code: 'SNAPSHOT_INVALID', message });
 
 /** Parses frames out of a growing buffer and writes them; the caller feeds chunks in order. */
 class SnapshotReader {
@@ -115,7 +123,10 @@ class SnapshotReader {
     const name = tableNames[frame[0] ?? 255];
     if (name === undefined) throw invalid('unknown table in snapshot');
     this.crc = crc32(frame, this.crc);
-    this.t[name].putSync(Buffer.from(frame.subarray(9, 9 + keyLen)), Buffer.from(frame.subarray(9 + keyLen)));
+    this.t[name].putSync(
+      Buffer.from(frame.subarray(9, 9 + keyLen)),
+      Buffer.from(frame.subarray(9 + keyLen)),
+    );
     this.rows++;
     return true;
   }
@@ -165,7 +176,8 @@ export async function restoreSnapshot(
   o: { readonly open: (path: string) => Tables; readonly options: RestoreOptions },
 ): Promise<void> {
   const open = o.open;
-  if (existsSync(path) && readdirSync(path).length > 0) throw invalid('restore target is not empty');
+  if (existsSync(path) && readdirSync(path).length > 0)
+    throw invalid('restore target is not empty');
   const t = open(path);
   try {
     const reader = new SnapshotReader(t);

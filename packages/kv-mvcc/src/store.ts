@@ -242,7 +242,11 @@ export class MvccStore {
   }
 
   private view(): ReadView {
-    return { tables: this.tables, current: this.visible.current, compacted: this.visible.compacted };
+    return {
+      tables: this.tables,
+      current: this.visible.current,
+      compacted: this.visible.compacted,
+    };
   }
 
   private writeSide(): VisibleState {
@@ -627,7 +631,11 @@ export class MvccStore {
   /** etcd's LeaseKeepAlive answer: the TTL the lease restarts with. @throws LEASE_NOT_FOUND */
   leaseKeepAlive(req: LeaseKeepAliveRequest): LeaseKeepAliveResponse {
     this.checkOpen();
-    return { ID: req.ID, TTL: leaseGrantedTtl(this.tables, req.ID), revision: this.visible.current };
+    return {
+      ID: req.ID,
+      TTL: leaseGrantedTtl(this.tables, req.ID),
+      revision: this.visible.current,
+    };
   }
 
   /** etcd's LeaseTimeToLive, with the store's TTL view. @throws MvccError LEASE_NOT_FOUND */

@@ -17,7 +17,8 @@ let n = 0;
 for (const batch of crashBatches(seed, Number.MAX_SAFE_INTEGER)) {
   const first = batch[0]?.index ?? 0;
   if (first <= start) {
-    if ((batch[batch.length - 1]?.index ?? 0) > start) throw new Error(`${String(start)} is not a batch boundary`);
+    if ((batch[batch.length - 1]?.index ?? 0) > start)
+      throw new Error(`${String(start)} is not a batch boundary`);
     continue;
   }
   const last = batch[batch.length - 1]?.index ?? 0;

@@ -88,9 +88,10 @@ describe('crash during applyAsync', () => {
       const state = { hash: store.hashKV().hash, revision: store.revision };
       await store.close();
       expect(applied, why).toBeGreaterThanOrEqual(seen.committed);
-      expect(boundaries(seed, applied).has(applied), `${why}: ${String(applied)} is a boundary`).toBe(
-        true,
-      );
+      expect(
+        boundaries(seed, applied).has(applied),
+        `${why}: ${String(applied)} is a boundary`,
+      ).toBe(true);
       expect(state, why).toEqual(await replay(applied, seed));
     } finally {
       remove();

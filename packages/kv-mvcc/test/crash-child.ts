@@ -8,7 +8,12 @@ let index = store.consistentIndex;
 for (;;) {
   const entries = Array.from({ length: 50 }, (_, j) => ({
     index: index + j + 1,
-    request: { put: { key: Buffer.from(`k${String(index + j + 1)}`), value: Buffer.from(String(index + j + 1)) } },
+    request: {
+      put: {
+        key: Buffer.from(`k${String(index + j + 1)}`),
+        value: Buffer.from(String(index + j + 1)),
+      },
+    },
   }));
   store.apply(entries);
   index += entries.length;

@@ -9,10 +9,12 @@ import { enc, openTestStore } from './helpers.js';
 
 const keyArb = fc.constantFrom('a', 'b', 'c', 'd');
 const requestArb: fc.Arbitrary<ApplyRequest> = fc.oneof(
-  fc.record({ k: keyArb, v: fc.string({ maxLength: 4 }), l: fc.constantFrom(0, 1) }).map(
-    ({ k, v, l }): ApplyRequest => ({ put: { key: enc(k), value: enc(v), lease: l } }),
-  ),
-  fc.tuple(keyArb, keyArb).map(([k, e]): ApplyRequest => ({ deleteRange: { key: enc(k), rangeEnd: enc(e) } })),
+  fc
+    .record({ k: keyArb, v: fc.string({ maxLength: 4 }), l: fc.constantFrom(0, 1) })
+    .map(({ k, v, l }): ApplyRequest => ({ put: { key: enc(k), value: enc(v), lease: l } })),
+  fc
+    .tuple(keyArb, keyArb)
+    .map(([k, e]): ApplyRequest => ({ deleteRange: { key: enc(k), rangeEnd: enc(e) } })),
   fc.tuple(keyArb, keyArb).map(([k, p]): ApplyRequest => ({
     txn: {
       compare: [{ key: enc(k), target: 'VERSION', result: 'GREATER', version: 1 }],
@@ -33,27 +35,38 @@ async function snapshotBytes(t: ReturnType<typeof openTestStore>): Promise<Buffe
 describe('determinism', () => {
   it('gives equal HashKV at every revision and equal snapshots for the same requests', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(requestArb, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 7 }), async (reqs, batch) => {
-        const a = openTestStore();
-        const b = openTestStore();
-        try {
-          a.store.apply(reqs.map((request, i) => ({ index: i + 1, request })));
-          for (let i = 0; i < reqs.length; i += batch) {
-            const slice = reqs.slice(i, i + batch).map((request, j) => ({ index: i + j + 1, request }));
-            b.store.apply(slice);
-            b.store.compactStep();
+      fc.asyncProperty(
+        fc.array(requestArb, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 7 }),
+        async (reqs, batch) => {
+          const a = openTestStore();
+          const b = openTestStore();
+          try {
+            a.store.apply(reqs.map((request, i) => ({ index: i + 1, request })));
+            for (let i = 0; i < reqs.length; i += batch) {
+              const slice = reqs
+                .slice(i, i + batch)
+                .map((request, j) => ({ index: i + j + 1, request }));
+              b.store.apply(slice);
+              b.store.compactStep();
+            }
+            expect([b.store.revision, b.store.consistentIndex]).toEqual([
+              a.store.revision,
+              a.store.consistentIndex,
+            ]);
+            for (let rev = a.store.compactRevision; rev <= a.store.revision; rev++) {
+              if (rev === 0) continue;
+              expect(b.store.hashKV({ revision: rev }).hash).toBe(
+                a.store.hashKV({ revision: rev }).hash,
+              );
+            }
+            expect((await snapshotBytes(b)).equals(await snapshotBytes(a))).toBe(true);
+          } finally {
+            await a.dispose();
+            await b.dispose();
           }
-          expect([b.store.revision, b.store.consistentIndex]).toEqual([a.store.revision, a.store.consistentIndex]);
-          for (let rev = a.store.compactRevision; rev <= a.store.revision; rev++) {
-            if (rev === 0) continue;
-            expect(b.store.hashKV({ revision: rev }).hash).toBe(a.store.hashKV({ revision: rev }).hash);
-          }
-          expect((await snapshotBytes(b)).equals(await snapshotBytes(a))).toBe(true);
-        } finally {
-          await a.dispose();
-          await b.dispose();
-        }
-      }),
+        },
+      ),
       { numRuns: 25, seed: 6 },
     );
   }, 60_000);

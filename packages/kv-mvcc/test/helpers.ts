@@ -13,7 +13,12 @@ export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 /** A temporary directory and a function that removes it. */
 export function tempDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'kv-mvcc-'));
-  return { dir, remove: () => { rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    dir,
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A store in a fresh directory; `dispose` closes it and removes the directory. */

@@ -50,7 +50,9 @@ const putCmd = fc.tuple(keyArb, fc.string({ maxLength: 3 }), fc.nat(3)).map(([k,
 
 const deleteCmd = fc.tuple(keyArb, fc.option(keyArb, { nil: undefined })).map(([k, end]) =>
   cmd(`delete(${k},${String(end)})`, (m, r) => {
-    const [res] = r.t.apply({ deleteRange: { key: enc(k), rangeEnd: end === undefined ? undefined : enc(end) } });
+    const [res] = r.t.apply({
+      deleteRange: { key: enc(k), rangeEnd: end === undefined ? undefined : enc(end) },
+    });
     expect(codeOf(res)).toBe('ok');
     const keys = end === undefined ? [k] : m.range(k, end, m.rev).map((c) => c.key);
     m.write(keys.map((del) => ({ del })));
@@ -62,7 +64,10 @@ const txnCmd = fc.tuple(keyArb, fc.nat(2), keyArb, keyArb).map(([ck, ver, pk, dk
     const res = r.t.do1({
       txn: {
         compare: [{ key: enc(ck), target: 'VERSION', result: 'EQUAL', version: ver }],
-        success: [{ requestPut: { key: enc(pk), value: enc('t') } }, { requestRange: { key: enc(pk) } }],
+        success: [
+          { requestPut: { key: enc(pk), value: enc('t') } },
+          { requestRange: { key: enc(pk) } },
+        ],
         failure: [{ requestDeleteRange: { key: enc(dk) } }],
       },
     });
@@ -98,11 +103,17 @@ const watchCmd = fc.tuple(keyArb, fc.nat(100)).map(([lo, pick]) =>
   cmd(`watch(${lo}..,${String(pick)})`, async (m, r) => {
     const start = m.compactRev + 1 + (pick % (m.rev - m.compactRev + 1));
     const got: WatchResponse[] = [];
-    const h = r.t.store.watch({ key: enc(lo), rangeEnd: enc('z'), startRevision: start }, (x) => got.push(x));
+    const h = r.t.store.watch({ key: enc(lo), rangeEnd: enc('z'), startRevision: start }, (x) =>
+      got.push(x),
+    );
     await settle();
     h.cancel();
-    const events = got.flatMap((x) => x.events.map((e) => `${e.type} ${dec(e.kv.key)}@${String(e.kv.modRevision)}`));
-    const want = m.changesFrom(start, lo, 'z').map((c) => `${c.tombstone ? 'DELETE' : 'PUT'} ${c.key}@${String(c.main)}`);
+    const events = got.flatMap((x) =>
+      x.events.map((e) => `${e.type} ${dec(e.kv.key)}@${String(e.kv.modRevision)}`),
+    );
+    const want = m
+      .changesFrom(start, lo, 'z')
+      .map((c) => `${c.tombstone ? 'DELETE' : 'PUT'} ${c.key}@${String(c.main)}`);
     expect(events).toEqual(want);
   }),
 );
@@ -132,13 +143,26 @@ const reopenCmd = fc.constant(
   cmd('reopen', async (m, r) => {
     await r.t.reopen();
     expect(r.t.store.compactRevision).toBe(m.compactRev);
-    expect(r.t.store.leaseLeases().leases.map((l) => l.ID)).toEqual([...m.leases.keys()].sort((a, b) => a - b));
+    expect(r.t.store.leaseLeases().leases.map((l) => l.ID)).toEqual(
+      [...m.leases.keys()].sort((a, b) => a - b),
+    );
   }),
 );
 
 describe('MvccStore against the reference model', () => {
   it('agrees on random command sequences', async () => {
-    const cmds = [putCmd, putCmd, deleteCmd, txnCmd, rangeAtCmd, compactCmd, watchCmd, grantCmd, revokeCmd, reopenCmd];
+    const cmds = [
+      putCmd,
+      putCmd,
+      deleteCmd,
+      txnCmd,
+      rangeAtCmd,
+      compactCmd,
+      watchCmd,
+      grantCmd,
+      revokeCmd,
+      reopenCmd,
+    ];
     await fc.assert(
       fc.asyncProperty(fc.commands(cmds, { maxCommands: 60, size: 'max' }), async (commands) => {
         const real: Real = { t: openTestStore() };
