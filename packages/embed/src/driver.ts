@@ -475,7 +475,11 @@ export class Driver {
     if (rd.softState !== undefined || rd.hardState !== undefined) this.#observeLeader(rd);
     p.node.advance();
     this.#releaseReads();
-    if (p.snapshotter.isDue(this.#applied)) {
+    // Raft ignores a snapshot whose configuration leaves the receiver out, and the one it sends
+    // is the WAL's last: a member added after it could never install it (etcd sends snapshots
+    // with the applied configuration). So a conf change is followed by a snapshot at once.
+    const confChanged = rd.committedEntries.some((e) => e.type === 'EntryConfChange');
+    if (confChanged || p.snapshotter.isDue(this.#applied)) {
       await p.snapshotter.snapshot(this.#applied, p.node.status().config);
     }
   }

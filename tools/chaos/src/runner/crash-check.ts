@@ -163,6 +163,8 @@ export async function runCrashCheck(options: CrashOptions): Promise<CrashReport>
   const stop = new AbortController();
   const violations: string[] = [];
   let checks = 0;
+  // The members' data and logs are kept unless the run ends without a violation or an error.
+  let keep = true;
   const writers = cluster.clients.flatMap((c, i) =>
     [0, 1, 2].map((j) => writer(c, i * 3 + j, { acked, signal: stop.signal })),
   );
@@ -177,12 +179,13 @@ export async function runCrashCheck(options: CrashOptions): Promise<CrashReport>
       checks++;
     }
     violations.push(...cluster.unexpectedExits().map((e) => `member crash: ${e}`));
+    keep = violations.length > 0;
   } finally {
     stop.abort();
     await Promise.all(writers);
     await cluster.close();
-    if (violations.length === 0) await rm(workDir, { recursive: true, force: true });
-    else log(`member data and logs kept in ${workDir}`);
+    if (keep) log(`member data and logs kept in ${workDir}`);
+    else await rm(workDir, { recursive: true, force: true });
   }
   return {
     seed: options.seed,
