@@ -10,7 +10,7 @@
 import { rm } from 'node:fs/promises';
 import { freePort } from '@keel/bench-kit';
 import type { Etcd3 } from 'etcd3';
-import { ChaosError } from '../errors.js';
+import { ChaosError, isChaosError } from '../errors.js';
 import { memberChangeTimeoutMs, removedExitGraceMs } from '../limits.js';
 import { sleep } from './clients.js';
 import type { Cluster } from './cluster.js';
@@ -137,33 +137,49 @@ async function promote(ctx: MembershipContext, target: number) {
 
 /**
  * Removes member `target`, wipes it, adds it back as a learner, starts it and promotes it.
- * Returns what happened, for the fault log.
+ * Returns what happened, for the fault log; `note` (what was done before, such as moving the
+ * leadership away) comes first.
  *
  * @throws ChaosError `CLUSTER_FAILED` when a step is not done within `memberChangeTimeoutMs`
- * or the member does not start.
+ * or the member does not start; its message says what was done before.
  */
-export async function replaceMember(ctx: MembershipContext, target: number): Promise<string> {
+export async function replaceMember(
+  ctx: MembershipContext,
+  target: number,
+  note: string,
+): Promise<string> {
+  const done: string[] = note === '' ? [] : [note];
+  try {
+    await replaceSteps(ctx, target, done);
+  } catch (e) {
+    if (!isChaosError(e)) throw e;
+    throw new ChaosError({ code: e.code, message: [...done, e.message].join('; '), cause: e });
+  }
+  return done.join('; ');
+}
+
+async function replaceSteps(ctx: MembershipContext, target: number, done: string[]) {
   const { cluster, prng } = ctx;
   const m = cluster.members[target];
-  if (m === undefined) return 'no member';
+  if (m === undefined) return;
   const t0 = performance.now();
   const oldId = cluster.ids[target] ?? '?';
   const removeTries = await removeMember(ctx, target);
   const ended = await m.retire(removedExitGraceMs);
+  done.push(`${m.spec.name} ${oldId} removed (${removeTries}), ${ended}`);
   await rm(m.spec.dataDir, { recursive: true, force: true });
   await ctx.hold();
   const samePeerUrl = prng.next() < 0.5;
   const peerUrl = samePeerUrl ? m.spec.peerUrl : `http://127.0.0.1:${await freePort()}`;
   const added = await addLearner(ctx, target, peerUrl);
   cluster.setId(target, toHex(added.value));
+  done.push(
+    `re-added as learner ${cluster.ids[target] ?? '?'} on ${samePeerUrl ? 'its old' : 'a new'} ` +
+      `peer URL (${added.tries})`,
+  );
   m.rejoin(peerUrl, cluster.joinCluster(target, peerUrl));
   m.start();
   await cluster.waitReady(target);
   const promoted = await promote(ctx, target);
-  const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-  return (
-    `${m.spec.name} ${oldId} removed (${removeTries}), ${ended}; ` +
-    `re-added as learner ${cluster.ids[target] ?? '?'} on ${samePeerUrl ? 'its old' : 'a new'} ` +
-    `peer URL (${added.tries}); promoted (${promoted.tries}); ${seconds} s`
-  );
+  done.push(`promoted (${promoted.tries})`, `${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }

@@ -129,13 +129,13 @@ async function transfer(ctx: Ctx, leader: number | undefined): Promise<string> {
 
 /** The membership fault on `target`; a leader first hands leadership away half the time. */
 async function replace(ctx: Ctx, target: number, leader: number | undefined): Promise<string> {
-  let moved = '';
+  let note = '';
   if (target === leader) {
-    moved =
-      ctx.prng.next() < 0.5 ? `leader, moved first (${await transfer(ctx, leader)}); ` : 'leader; ';
+    note =
+      ctx.prng.next() < 0.5 ? `leader, moved first (${await transfer(ctx, leader)})` : 'leader';
   }
   const membership = { cluster: ctx.cluster, prng: ctx.prng, hold: () => hold(ctx) };
-  return `${moved}${await replaceMember(membership, target)}`;
+  return replaceMember(membership, target, note);
 }
 
 async function inject(ctx: Ctx, kind: FaultKind): Promise<string> {
