@@ -294,18 +294,21 @@ describe('membership errors', () => {
     // the leader's last WAL snapshot needs one (the log is compacted below it), so the leader
     // must have recorded one with the member in it, as etcd's snapshots carry the applied
     // configuration.
-    const [pa, pb] = (await freePorts(2)).map((p) => `http://127.0.0.1:${p}`) as [string, string];
-    const first = await start(config('a', pa, { snapshotCount: 20, snapshotCatchUpEntries: 5 }));
+    const [pa, pb] = (await freePeerUrls(2)) as [string, string];
+    const first = await t.start(
+      t.config('a', pa, { snapshotCount: 20, snapshotCatchUpEntries: 5 }),
+    );
     await within(first.ready, 5000, 'ready');
     for (let i = 0; i < 60; i++) await first.kv.put({ key: b(`k${i}`), value: b(`v${i}`) });
     // Restarted with a large snapshotCount, it records no snapshot of its own accord any more.
     await first.close();
-    servers = servers.filter((m) => m !== first);
-    const a = await start(config('a', pa, { snapshotCount: 100_000, snapshotCatchUpEntries: 5 }));
+    const a = await t.start(
+      t.config('a', pa, { snapshotCount: 100_000, snapshotCatchUpEntries: 5 }),
+    );
     await within(a.ready, 5000, 'ready after restart');
     await untilAccepted(() => a.cluster.addMember([pb], { isLearner: true }), retryable);
-    const joined = await start(
-      config('b', pb, { clusterState: 'existing', initialCluster: `a=${pa},b=${pb}` }),
+    const joined = await t.start(
+      t.config('b', pb, { clusterState: 'existing', initialCluster: `a=${pa},b=${pb}` }),
     );
     const count = async () =>
       (await joined.kv.range({ key: b('k'), rangeEnd: b('l'), serializable: true })).count;
