@@ -59,6 +59,14 @@ export const limitCaps: TransportLimits = {
 /** Bytes a frame spends before its payload: the one-byte frame kind. */
 export const frameHeaderBytes = 1;
 
+/**
+ * A batch frame takes no further message once it holds this many bytes: a large turn leaves as
+ * several frames, so the receiver decodes the first while the rest are still being written
+ * (one huge frame would make the two ends take turns instead of working at once). Small
+ * messages still share a frame by the thousand.
+ */
+export const batchBytesTarget = 64 * 1024;
+
 /** Most distinct refusal log keys remembered to keep "one log line per cause" bounded. */
 export const refusalLogKeysMax = 1024;
 

@@ -1,6 +1,6 @@
 // One outbound stream connection to one peer: the only path our messages to that peer take, so
 // per-link order is the order of one TCP connection. It owns the bounded send queue, batches a
-// turn's messages into one frame, reconnects with jittered exponential backoff, and keeps the
+// turn's messages into frames of about batchBytesTarget, reconnects with jittered exponential backoff, and keeps the
 // time since it has been continuously connected.
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
@@ -9,7 +9,7 @@ import { buildFrame, connPurposes, frameKinds, type EncodedMessage } from './cod
 import { frameBytes, startLiveness, type TransportContext } from './context.js';
 import { isTransportError } from './errors.js';
 import { checkWelcome, closeCodes, helloFrame, isRefusalCode } from './handshake.js';
-import { frameHeaderBytes, type TransportLimits } from './limits.js';
+import { batchBytesTarget, frameHeaderBytes, type TransportLimits } from './limits.js';
 
 type LinkState = 'idle' | 'connecting' | 'open' | 'closed';
 
@@ -98,8 +98,9 @@ export class PeerLink {
     this.queueBytes += encoded.sizeBytes;
     if (!this.flushScheduled && !this.awaitingDrain) {
       this.flushScheduled = true;
-      // Everything queued for this peer in this turn goes out together in the check phase.
-      setImmediate(() => {
+      // Everything queued for this peer in this turn goes out together once the turn's code
+      // (the current callback and its microtasks) has run: batched, yet with no added wait.
+      queueMicrotask(() => {
         this.flushScheduled = false;
         this.flush();
       });
@@ -120,8 +121,9 @@ export class PeerLink {
   }
 
   /**
-   * Sends queued messages as frames of at most frameBytesMax while the socket keeps up. At least
-   * one frame goes out per call, so a drain callback is always pending while messages wait.
+   * Sends queued messages as frames of about batchBytesTarget, never over frameBytesMax, while
+   * the socket keeps up. At least one frame goes out per call, so a drain callback is always
+   * pending while messages wait.
    */
   private flush(): void {
     const ws = this.ws;
@@ -136,6 +138,7 @@ export class PeerLink {
       while (taken < this.queue.length) {
         const next = this.queue[taken] as EncodedMessage;
         if (taken > start && sizeBytes + next.sizeBytes > limits.frameBytesMax) break;
+        if (taken > start && sizeBytes >= batchBytesTarget) break;
         sizeBytes += next.sizeBytes;
         for (const part of next.parts) parts.push(part);
         taken++;

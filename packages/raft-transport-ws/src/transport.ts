@@ -1,6 +1,6 @@
 // The transport: one server for inbound connections, one PeerLink per peer for outbound ones.
 // See the README's "Connection layout" for how the pieces fit. The send path is synchronous:
-// `send` encodes each message once and queues it; frames leave in the check phase of the turn.
+// `send` encodes each message once and queues it; frames leave from a microtask at the turn's end.
 import {
   createServer as createHttpServer,
   type IncomingMessage,

@@ -14,6 +14,7 @@ import {
   protocolVersion,
 } from '../src/codec.js';
 import { closeCodes } from '../src/index.js';
+import { batchBytesTarget } from '../src/limits.js';
 import { TestMember, closeAll, fullMesh, msg } from './harness.js';
 import { rawPeer } from './raw-peer.js';
 
@@ -73,6 +74,28 @@ describe('frame size', () => {
     await b.until(() => b.received.length === 20, 'all');
     expect(b.received.map((m) => m.commit)).toEqual(sent.map((m) => m.commit));
     expect(a.transport.stats().sentFrames).toBeGreaterThanOrEqual(5);
+  });
+
+  it('sends a large turn as frames of about batchBytesTarget, in order, small turns as one', async () => {
+    members = await fullMesh([1, 2]);
+    const [a, b] = members as [TestMember, TestMember];
+    const entryBytes = 10_000;
+    const sent = Array.from({ length: 40 }, (_, i) =>
+      msg('MsgApp', [1, 2], { ...big(entryBytes), commit: i }),
+    );
+    a.transport.send(sent);
+    await b.until(() => b.received.length === sent.length, 'all');
+    expect(b.received.map((m) => m.commit)).toEqual(sent.map((m) => m.commit));
+    // 400 kB in one turn: at least one frame per batchBytesTarget plus one message.
+    const frames = a.transport.stats().sentFrames;
+    expect(frames).toBeGreaterThan(1);
+    expect(frames).toBeGreaterThanOrEqual(
+      (sent.length * entryBytes) / (batchBytesTarget + 2 * entryBytes),
+    );
+    const framesBefore = a.transport.stats().sentFrames;
+    a.transport.send(sent.map((m) => ({ ...m, entries: [] })));
+    await b.until(() => b.received.length === 2 * sent.length, 'small ones');
+    expect(a.transport.stats().sentFrames).toBe(framesBefore + 1);
   });
 });
 
