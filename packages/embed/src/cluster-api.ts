@@ -4,6 +4,7 @@
 // (unknown member, peer URL in use, learner limits, the strict reconfig check, a learner's
 // catch-up) and resolves once the change is applied on this member. A promotion asked of a
 // follower is forwarded to the leader (promote-http.ts), which alone knows the learner's progress.
+import type { MemberInfo } from '@keel/etcd-grpc';
 import type { ClusterMember } from './cluster-file.js';
 import { urlProblem } from './config.js';
 import type { Driver } from './driver.js';
@@ -22,15 +23,11 @@ import {
 import { decodePromoteAnswer, promotePath, type PromoteOnLeader } from './promote-http.js';
 import { encodeConfContext } from './request-codec.js';
 
-/** A member as the Cluster API lists it (etcd's Member). */
-export interface Member {
-  readonly id: number;
-  /** Empty until the member started and published it (etcdctl prints "unstarted"). */
-  readonly name: string;
-  readonly peerUrls: readonly string[];
-  readonly clientUrls: readonly string[];
-  readonly isLearner: boolean;
-}
+/**
+ * A member as the Cluster API lists it: etcd's Member, the same shape the gRPC API serves. Its
+ * `name` is empty until the member started and published it (etcdctl prints "unstarted").
+ */
+export type Member = MemberInfo;
 
 /** The in-process Cluster API (etcd's Cluster service, and MoveLeader). */
 export interface ClusterApi {
