@@ -12,6 +12,7 @@
 //   24      n      data
 import { crc32 } from 'node:zlib';
 import type { Entry, EntryType } from '@keel/raft-core';
+import { assert } from './assert.js';
 import { corruptAt } from './errors.js';
 
 /** Bytes of a record before the entry's data. */
@@ -22,42 +23,40 @@ const two32 = 0x1_0000_0000;
 const typeCodes: Readonly<Record<EntryType, number>> = { EntryNormal: 0, EntryConfChange: 1 };
 const typesByCode: readonly EntryType[] = ['EntryNormal', 'EntryConfChange'];
 
-/** The bytes `encodeEntryRecord(entry)` produces, without producing them. */
-export function entryRecordBytes(entry: Entry): number {
-  return entryRecordHeaderBytes + entry.data.byteLength;
-}
-
 /** Encodes `entry` as a checksummed record. The entry must already be validated. */
-export function encodeEntryRecord(entry: Entry): Buffer {
-  return encodeInto(Buffer.allocUnsafe(entryRecordBytes(entry)), entry);
+export function encodeEntryRecord(entry: Entry): Uint8Array {
+  const [record] = encodeEntryRecords([entry]);
+  assert(record !== undefined, 'one entry gives one record');
+  return record;
 }
 
 /**
  * Encodes `entries` as records laid out back to back in one buffer (one allocation, and one
- * memory region for LMDB to copy from), returned as views of it in the same order.
+ * memory region for LMDB to copy from), returned as views of it in the same order. The entries
+ * must already be validated.
  */
-export function encodeEntryRecords(entries: readonly Entry[]): Buffer[] {
+export function encodeEntryRecords(entries: readonly Entry[]): Uint8Array[] {
   let total = 0;
-  for (const e of entries) total += entryRecordBytes(e);
-  const all = Buffer.allocUnsafeSlow(total);
-  const out: Buffer[] = [];
+  for (const e of entries) total += entryRecordHeaderBytes + e.data.byteLength;
+  const buffer = new ArrayBuffer(total);
+  const all = new Uint8Array(buffer);
+  const view = new DataView(buffer);
+  const out: Uint8Array[] = [];
   let offset = 0;
   for (const e of entries) {
-    const n = entryRecordBytes(e);
-    out.push(encodeInto(all.subarray(offset, offset + n), e));
+    const n = entryRecordHeaderBytes + e.data.byteLength;
+    // Bytes 6-7 (reserved) are already zero: the buffer is fresh.
+    view.setUint16(offset + 4, (formatVersion << 8) | typeCodes[e.type]);
+    view.setUint32(offset + 8, Math.floor(e.term / two32));
+    view.setUint32(offset + 12, e.term >>> 0);
+    view.setUint32(offset + 16, Math.floor(e.index / two32));
+    view.setUint32(offset + 20, e.index >>> 0);
+    all.set(e.data, offset + entryRecordHeaderBytes);
+    // Views made by the constructor: subarray() looks up a species constructor each time.
+    view.setUint32(offset, crc32(new Uint8Array(buffer, offset + 4, n - 4)));
+    out.push(new Uint8Array(buffer, offset, n));
     offset += n;
   }
-  return out;
-}
-
-function encodeInto(out: Buffer, entry: Entry): Buffer {
-  out[4] = formatVersion;
-  out[5] = typeCodes[entry.type];
-  out.writeUInt16BE(0, 6);
-  writeUint64(out, entry.term, 8);
-  writeUint64(out, entry.index, 16);
-  out.set(entry.data, entryRecordHeaderBytes);
-  out.writeUInt32BE(crc32(out.subarray(4)), 0);
   return out;
 }
 
@@ -72,7 +71,8 @@ export function decodeEntryRecord(bytes: Uint8Array, index: number): Entry {
     throw corruptAt(index, `record of ${String(bytes.byteLength)} bytes is shorter than a header`);
   }
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.readUInt32BE(0) !== crc32(buf.subarray(4))) throw corruptAt(index, 'checksum mismatch');
+  const checked = new Uint8Array(buf.buffer, buf.byteOffset + 4, buf.byteLength - 4);
+  if (buf.readUInt32BE(0) !== crc32(checked)) throw corruptAt(index, 'checksum mismatch');
   const type = typesByCode[buf[5] ?? -1];
   if (buf[4] !== formatVersion) throw corruptAt(index, `unknown format version ${String(buf[4])}`);
   if (type === undefined) throw corruptAt(index, `unknown entry type ${String(buf[5])}`);
@@ -84,11 +84,6 @@ export function decodeEntryRecord(bytes: Uint8Array, index: number): Entry {
   const dataBytes = buf.byteLength - entryRecordHeaderBytes;
   const data = new Uint8Array(buf.buffer, buf.byteOffset + entryRecordHeaderBytes, dataBytes);
   return { term, index, type, data };
-}
-
-function writeUint64(out: Buffer, value: number, offset: number): void {
-  out.writeUInt32BE(Math.floor(value / two32), offset);
-  out.writeUInt32BE(value >>> 0, offset + 4);
 }
 
 /** Reads an unsigned 64-bit value; NaN when it is not a safe integer. */

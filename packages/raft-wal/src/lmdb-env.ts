@@ -10,7 +10,7 @@ import { mapBytesInitial } from './limits.js';
 export interface WalEnv {
   readonly root: RootDatabase<Buffer, Buffer>;
   /** Index key (8-byte big-endian) -> entry record. */
-  readonly entries: Database<Buffer, Buffer>;
+  readonly entries: Database<Uint8Array, Buffer>;
   /** Metadata name -> metadata record. */
   readonly meta: Database<Buffer, Buffer>;
 }
@@ -65,7 +65,7 @@ function openWalEnvUnchecked(path: string, unsafeNoSync: boolean): WalEnv {
     cache: false,
     compression: false,
   } as const;
-  const entries = root.openDB<Buffer, Buffer>('entries', dbOptions);
+  const entries = root.openDB<Uint8Array, Buffer>('entries', dbOptions);
   const meta = root.openDB<Buffer, Buffer>('meta', dbOptions);
   return { root, entries, meta };
 }

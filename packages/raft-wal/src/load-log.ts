@@ -66,7 +66,7 @@ export function loadLog(env: WalEnv, cache: EntryCache): LoadedLog {
 }
 
 function firstKeyIn(
-  db: Database<Buffer, Buffer>,
+  db: Database<unknown, Buffer>,
   range: { readonly start?: Buffer; readonly end?: Buffer },
 ): Buffer | undefined {
   try {
@@ -107,7 +107,7 @@ function readMeta<T>(
  * @throws WalError `CORRUPT` naming the index of a damaged record, a gap or an unreadable page.
  */
 export function readEntryRecords(
-  db: Database<Buffer, Buffer>,
+  db: Database<Uint8Array, Buffer>,
   range: { readonly lo: number; readonly hi: number },
   visit: (entry: Entry, recordBytes: number) => boolean,
 ): boolean {

@@ -10,7 +10,7 @@ import { assert } from './assert.js';
 import { EntryCache } from './entry-cache.js';
 import { encodeEntryRecords, entryRecordHeaderBytes } from './entry-record.js';
 import { WalError } from './errors.js';
-import { encodeIndexKey } from './index-key.js';
+import { encodeIndexKey, writeIndexKey } from './index-key.js';
 import { cacheBytesCap, cacheBytesDefault, logBytesCap, logBytesDefault } from './limits.js';
 import { pendingOpsCap, pendingOpsDefault } from './limits.js';
 import { dataFileName, isFullError, openWalEnv, type WalEnv } from './lmdb-env.js';
@@ -24,6 +24,8 @@ import {
 import type { WalOp } from './log-plan.js';
 import { encodeHardState, encodeLogRange, encodeSnapshot, metaKeys } from './meta-record.js';
 import * as v from './validate.js';
+
+const appendOnly = { append: true } as const;
 
 /** Options of `RaftLog.open`. */
 export interface RaftLogOptions {
@@ -51,7 +53,9 @@ interface Pending {
 /** The LMDB writes of one batch, computed before the transaction starts. */
 interface BatchWrites {
   readonly deletes: readonly (readonly [number, number])[];
-  readonly puts: readonly { readonly entry: Entry; readonly record: Buffer }[];
+  /** Entries written, and their records at the same positions. */
+  readonly puts: readonly Entry[];
+  readonly records: readonly Uint8Array[];
   readonly meta: readonly (readonly [Buffer, Buffer])[];
   readonly logBytes: number;
   readonly snapshotBytes: number;
@@ -356,8 +360,17 @@ export class RaftLog implements Storage {
       for (const [lo, hi] of writes.deletes) {
         for (let i = lo; i < hi; i++) entries.removeSync(encodeIndexKey(i));
       }
-      for (const { entry, record } of writes.puts) {
-        entries.putSync(encodeIndexKey(entry.index), record);
+      // Entries past the durable end go after the greatest key: MDB_APPEND skips the B-tree
+      // search and fills pages instead of splitting them (LMDB refuses it if a key is not
+      // greater, so a stale key past the end fails the transaction instead of hiding).
+      const appendFrom = this.state.lastIndex + 1;
+      const key = encodeIndexKey(0);
+      for (let k = 0; k < writes.puts.length; k++) {
+        const index = (writes.puts[k] as Entry).index;
+        const record = writes.records[k] as Uint8Array;
+        writeIndexKey(key, index);
+        if (index >= appendFrom) entries.putSync(key, record, appendOnly);
+        else entries.putSync(key, record);
       }
       for (const [key, value] of writes.meta) meta.putSync(key, value);
     });
@@ -373,15 +386,13 @@ export class RaftLog implements Storage {
     if (Math.max(oldLo, keepHi) < oldHi) deletes.push([Math.max(oldLo, keepHi), oldHi]);
     let logBytes = this.logBytes;
     for (const [lo, hi] of deletes) for (let i = lo; i < hi; i++) logBytes -= this.recordBytes(i);
-    const puts: { entry: Entry; record: Buffer }[] = [];
-    const records = encodeEntryRecords(plan.run);
-    for (let k = 0; k < plan.run.length; k++) {
-      const e = plan.run[k] as Entry;
-      const record = records[k] as Buffer;
-      if (e.index >= oldLo && e.index < oldHi) logBytes -= this.recordBytes(e.index);
-      // The cache keeps the caller's entry: raft hands out entries as immutable (readonly).
-      puts.push({ entry: e, record });
-      logBytes += record.byteLength;
+    // The cache keeps the caller's entries: raft hands out entries as immutable (readonly).
+    const puts = plan.run;
+    const records = encodeEntryRecords(puts);
+    for (let k = 0; k < puts.length; k++) {
+      const index = (puts[k] as Entry).index;
+      if (index >= oldLo && index < oldHi) logBytes -= this.recordBytes(index);
+      logBytes += (records[k] as Uint8Array).byteLength;
     }
     const meta: [Buffer, Buffer][] = [];
     let snapshotBytes = this.snapshotBytes;
@@ -396,7 +407,7 @@ export class RaftLog implements Storage {
       const range = { start: plan.start, lastIndex: plan.lastIndex };
       meta.push([metaKeys.logRange, encodeLogRange(range)]);
     }
-    return { deletes, puts, meta, logBytes, snapshotBytes };
+    return { deletes, puts, records, meta, logBytes, snapshotBytes };
   }
 
   /** The stored bytes of the durable record at `index` (which is in the log). */
@@ -423,13 +434,13 @@ export class RaftLog implements Storage {
     this.logBytes = writes.logBytes;
     this.snapshotBytes = writes.snapshotBytes;
     this.rangeStored = true;
-    const firstPut = writes.puts[0]?.entry.index ?? plan.lastIndex + 1;
+    const firstPut = writes.puts[0]?.index ?? plan.lastIndex + 1;
     this.cache.truncateFrom(Math.min(old.lastIndex + 1, plan.lastIndex + 1, firstPut));
     this.cache.dropBefore(plan.start.index + 1);
     if (this.cache.loIndex() !== this.cache.hiIndex() && this.cache.hiIndex() !== firstPut) {
       this.cache.dropBefore(firstPut);
     }
-    this.cache.append(writes.puts.map((p) => p.entry));
+    this.cache.append(writes.puts);
     if (this.cache.loIndex() !== this.cache.hiIndex()) {
       assert(this.cache.hiIndex() === plan.lastIndex + 1, 'cache must end at the last index');
     }
