@@ -3,11 +3,14 @@
 // in one batch, then handles at most one Ready in this order:
 //   1. persist entries, HardState and snapshot in the WAL and await durability;
 //   2. hand the messages to the transport;
-//   3. apply the committed entries to kv-mvcc in one LMDB transaction, and await its commit (not
-//      its flush: the store flushes on LMDB's write thread, and the WAL, durable before this
-//      step, replays whatever a machine crash takes from the store; see log-snapshotter.ts for
-//      why the log keeps those entries);
-//   4. advance().
+//   3. start applying the committed entries to kv-mvcc in one LMDB transaction (it commits and
+//      flushes on LMDB's write thread; the WAL, durable before this step, replays whatever a
+//      machine crash takes from the store; see log-snapshotter.ts for why the log keeps those
+//      entries);
+//   4. advance(), and go on to the next Ready while the store commits: the next WAL write
+//      overlaps the previous apply, as etcd's raftNode hands applies to another goroutine.
+//      Applies commit in order; up to applyBatchesInFlightMax wait at once. A proposal resolves,
+//      and a read is released, only once the store has committed its entry (`applied`).
 // Proposals carry a request ID; the proposer's promise settles when its entry is applied here.
 // Linearizable reads share ReadIndex rounds and are released once the applied index reaches the
 // round's read index.
@@ -32,6 +35,7 @@ import { Inbox } from './inbox.js';
 import type { Leadership } from './leadership.js';
 import type { LogSnapshotter } from './log-snapshotter.js';
 import {
+  applyBatchesInFlightMax,
   applyLagEntriesMax,
   inboxEventsMax,
   pendingRequestsMax,
@@ -114,6 +118,11 @@ export class Driver {
   #readWaits: { readonly index: number; readonly ids: readonly string[] }[] = [];
   #readCtx = 0;
   #applied: number;
+  /** The last index handed to the store (applied once its batch commits). */
+  #applying: number;
+  /** Store batches started and not yet committed, oldest first. */
+  #applies: Promise<void>[] = [];
+  #applyFailure: Error | undefined;
   #committed: number;
   #term: number;
   #lead = 0;
@@ -131,6 +140,7 @@ export class Driver {
     this.#reads = new PendingRequests<undefined>(opts);
     this.#memberChanges = new PendingRequests<undefined>(opts);
     this.#applied = parts.appliedIndex;
+    this.#applying = parts.appliedIndex;
     const hs = parts.node.status().hardState;
     this.#committed = hs.commit;
     this.#term = hs.term;
@@ -299,12 +309,22 @@ export class Driver {
 
   async #run(): Promise<void> {
     // The package's one unbounded loop: it ends when the inbox is closed (close() or a failure).
-    for (;;) {
-      if (this.inbox.closed) return;
-      this.#handleEvents(this.inbox.drain());
-      if (this.#p.node.hasReady()) await this.#handleReady(this.#p.node.ready());
-      else await this.inbox.wait();
+    try {
+      for (;;) {
+        if (this.inbox.closed) return;
+        this.#handleEvents(this.inbox.drain());
+        if (this.#p.node.hasReady()) await this.#handleReady(this.#p.node.ready());
+        else await this.inbox.wait();
+      }
+    } finally {
+      await this.#settleApplies();
     }
+  }
+
+  /** Waits for every store batch started so far. @throws the error that failed one. */
+  async #settleApplies(): Promise<void> {
+    while (this.#applies.length > 0) await this.#applies[0];
+    if (this.#applyFailure !== undefined) throw this.#applyFailure;
   }
 
   #handleEvents(events: readonly DriverEvent[]): void {
@@ -463,7 +483,10 @@ export class Driver {
     // A defragmentation of the store holds every write back until its file is swapped (etcd's
     // defrag blocks applies too); one that failed left the old file in use, so apply goes on.
     await p.kv.whenWritable()?.catch(() => undefined);
-    if (rd.snapshot !== undefined) this.#installSnapshot(rd.snapshot);
+    if (rd.snapshot !== undefined) {
+      await this.#settleApplies();
+      this.#installSnapshot(rd.snapshot);
+    }
     if (rd.committedEntries.length > 0) await this.#apply(rd.committedEntries);
     for (const rs of rd.readStates) {
       const key = Buffer.from(rs.requestCtx).toString('hex');
@@ -479,7 +502,8 @@ export class Driver {
     // is the WAL's last: a member added after it could never install it (etcd sends snapshots
     // with the applied configuration). So a conf change is followed by a snapshot at once.
     const confChanged = rd.committedEntries.some((e) => e.type === 'EntryConfChange');
-    if (confChanged || p.snapshotter.isDue(this.#applied)) {
+    if (confChanged || p.snapshotter.isDue(this.#applying)) {
+      await this.#settleApplies();
       await p.snapshotter.snapshot(this.#applied, p.node.status().config);
     }
   }
@@ -501,6 +525,7 @@ export class Driver {
     });
     this.#p.logger.info({ index, revision: this.#p.kv.revision }, 'installed the snapshot');
     this.#applied = index;
+    this.#applying = index;
     this.#committed = Math.max(this.#committed, index);
     this.#removeCompacted();
   }
@@ -516,6 +541,11 @@ export class Driver {
     p.leadership.observe(this.#lead, this.#term);
   }
 
+  /**
+   * Starts applying `entries`: conf changes and member requests at once (Raft and the member
+   * table change in the loop), store requests in one asynchronous batch that resolves their
+   * proposals once committed. Waits only while applyBatchesInFlightMax batches are in flight.
+   */
   async #apply(entries: readonly Entry[]): Promise<void> {
     const p = this.#p;
     const batch: ApplyEntry[] = [];
@@ -537,30 +567,56 @@ export class Driver {
       ids.push(r.id);
     }
     const last = entries[entries.length - 1];
-    assert(last !== undefined && last.index > this.#applied, 'applied index must increase');
+    assert(last !== undefined && last.index > this.#applying, 'applied index must increase');
+    this.#applying = last.index;
     // The store records `last.index` even when the batch has no request for it, so its
     // consistent index is exactly the applied index (what snapshots are taken at). The commit
     // makes the batch visible to reads and watchers; proposals resolve and reads are released
-    // only after it (below and in #releaseReads).
+    // only after it (in #applied below).
     const t0 = p.clock.nowMs();
-    const results = await p.kv.applyAsync(batch, { appliedIndex: last.index });
-    p.metrics.backendCommitSeconds.observe((p.clock.nowMs() - t0) / 1000);
+    const done = p.kv.applyAsync(batch, { appliedIndex: last.index }).then(
+      (results) => {
+        p.metrics.backendCommitSeconds.observe((p.clock.nowMs() - t0) / 1000);
+        this.#committedBatch({ through: last.index, batch, ids, results });
+      },
+      (e: unknown) => {
+        // The store refuses every later batch: stop the loop, which reports the failure.
+        this.#applyFailure ??= e instanceof Error ? e : new Error(String(e));
+        this.inbox.close();
+      },
+    );
+    const tracked: Promise<void> = done.finally(() => {
+      void this.#applies.splice(this.#applies.indexOf(tracked), 1);
+    });
+    this.#applies.push(tracked);
+    if (this.#applies.length >= applyBatchesInFlightMax) await this.#applies[0];
+  }
+
+  /** A store batch committed: its proposals resolve and reads waiting for it are released. */
+  #committedBatch(b: {
+    readonly through: number;
+    readonly batch: readonly ApplyEntry[];
+    readonly ids: readonly string[];
+    readonly results: readonly ApplyResult[];
+  }): void {
+    const p = this.#p;
     // Past it only after installing a snapshot whose store was ahead of its Raft index.
-    assert(p.kv.consistentIndex >= last.index, 'the store shows the batch once it is committed');
-    if (batch.some((e) => 'compaction' in e.request)) this.#removeCompacted();
-    assert(results.length === batch.length, 'kv-mvcc returned one result per entry');
-    for (let i = 0; i < results.length; i++) {
-      const result = results[i];
-      const id = ids[i];
+    assert(p.kv.consistentIndex >= b.through, 'the store shows the batch once it is committed');
+    if (b.batch.some((e) => 'compaction' in e.request)) this.#removeCompacted();
+    assert(b.results.length === b.batch.length, 'kv-mvcc returned one result per entry');
+    for (let i = 0; i < b.results.length; i++) {
+      const result = b.results[i];
+      const id = b.ids[i];
       // A skipped entry was already in an installed snapshot: its proposer's outcome is
       // unknown here and it ends in TIMEOUT, as in etcd.
       if (result === undefined || id === undefined || 'skipped' in result) continue;
       this.#proposals.resolve(id, result);
     }
-    this.#applied = last.index;
+    this.#applied = b.through;
     this.#committed = Math.max(this.#committed, this.#applied);
     p.metrics.proposalsApplied.set(this.#applied);
     p.metrics.proposalsCommitted.set(this.#committed);
+    this.#releaseReads();
   }
 
   /**

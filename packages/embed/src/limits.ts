@@ -9,6 +9,8 @@ export const pendingRequestsMax = 65_536;
 export const requestTimeoutBaseMs = 5000;
 /** Committed but unapplied entries beyond which new proposals are refused (etcd's 5000). */
 export const applyLagEntriesMax = 5000;
+/** Store batches committing at once while the loop goes on to the next Ready. */
+export const applyBatchesInFlightMax = 4;
 /** Reads that share one ReadIndex round at most; more start another round. */
 export const readBatchCountMax = 4096;
 /**
