@@ -135,7 +135,11 @@ export class Driver {
   constructor(parts: DriverParts) {
     this.#p = parts;
     this.#ids = new RequestIds(parts.memberId);
-    const opts = { clock: parts.clock, countMax: pendingRequestsMax };
+    const opts = {
+      clock: parts.clock,
+      countMax: pendingRequestsMax,
+      timeoutMs: parts.requestTimeoutMs,
+    };
     this.#proposals = new PendingRequests<ApplyResult>(opts);
     this.#reads = new PendingRequests<undefined>(opts);
     this.#memberChanges = new PendingRequests<undefined>(opts);
@@ -249,7 +253,7 @@ export class Driver {
   ): Promise<T> {
     if (this.inbox.closed) return Promise.reject(stopped());
     try {
-      const outcome = pending.wait(event.id, this.#p.requestTimeoutMs);
+      const outcome = pending.wait(event.id);
       try {
         this.inbox.push(event);
       } catch (e) {

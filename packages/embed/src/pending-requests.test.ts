@@ -31,8 +31,8 @@ function manualClock(): Clock & { advance(ms: number): void } {
 
 describe('PendingRequests', () => {
   it('resolves a waiting request once and reports later settlements as stale', async () => {
-    const p = new PendingRequests<number>({ clock: manualClock(), countMax: 4 });
-    const outcome = p.wait('a', 1000);
+    const p = new PendingRequests<number>({ clock: manualClock(), countMax: 4, timeoutMs: 1000 });
+    const outcome = p.wait('a');
     expect(p.resolve('a', 7)).toBe(true);
     expect(p.resolve('a', 8)).toBe(false);
     expect(await outcome).toBe(7);
@@ -41,8 +41,8 @@ describe('PendingRequests', () => {
 
   it('times out with TIMEOUT and forgets the request', async () => {
     const clock = manualClock();
-    const p = new PendingRequests<number>({ clock, countMax: 4 });
-    const outcome = p.wait('a', 1000);
+    const p = new PendingRequests<number>({ clock, countMax: 4, timeoutMs: 1000 });
+    const outcome = p.wait('a');
     clock.advance(999);
     expect(p.size).toBe(1);
     clock.advance(1);
@@ -50,11 +50,31 @@ describe('PendingRequests', () => {
     expect(p.resolve('a', 1)).toBe(false);
   });
 
+  it('times each request out at its own deadline, with one timer for all', async () => {
+    const clock = manualClock();
+    const p = new PendingRequests<number>({ clock, countMax: 4, timeoutMs: 1000 });
+    const a = p.wait('a');
+    clock.advance(400);
+    const b = p.wait('b');
+    clock.advance(600);
+    await expect(a).rejects.toSatisfy((e) => isEmbedError(e, 'TIMEOUT'));
+    expect(p.size).toBe(1);
+    clock.advance(399);
+    expect(p.size).toBe(1);
+    clock.advance(1);
+    await expect(b).rejects.toSatisfy((e) => isEmbedError(e, 'TIMEOUT'));
+    expect(p.size).toBe(0);
+    // Emptied, then used again: the timer is armed anew.
+    const c = p.wait('c');
+    clock.advance(1000);
+    await expect(c).rejects.toSatisfy((e) => isEmbedError(e, 'TIMEOUT'));
+  });
+
   it('refuses more than countMax with OVERLOADED and rejects all at close', async () => {
-    const p = new PendingRequests<number>({ clock: manualClock(), countMax: 2 });
-    const a = p.wait('a', 1000);
-    const b = p.wait('b', 1000);
-    expect(() => p.wait('c', 1000)).toThrow(expect.objectContaining({ code: 'OVERLOADED' }));
+    const p = new PendingRequests<number>({ clock: manualClock(), countMax: 2, timeoutMs: 1000 });
+    const a = p.wait('a');
+    const b = p.wait('b');
+    expect(() => p.wait('c')).toThrow(expect.objectContaining({ code: 'OVERLOADED' }));
     p.rejectAll(new EmbedError({ code: 'STOPPED' }));
     await expect(a).rejects.toSatisfy((e) => isEmbedError(e, 'STOPPED'));
     await expect(b).rejects.toSatisfy((e) => isEmbedError(e, 'STOPPED'));

@@ -5,23 +5,31 @@ import { EmbedError } from './errors.js';
 interface Pending<T> {
   resolve(value: T): void;
   reject(error: unknown): void;
-  cancelTimer: Cancel;
+  /** When it times out, on the clock's scale. */
+  deadlineMs: number;
 }
 
 /**
  * Requests waiting for their outcome, by request ID: a proposal waits for its entry to be applied,
- * a read for its read index. Each has a time limit (TIMEOUT, outcome unknown), the set is bounded
- * (OVERLOADED when full), and `rejectAll` settles every one at close (STOPPED).
+ * a read for its read index. Each has the same time limit (TIMEOUT, outcome unknown), the set is
+ * bounded (OVERLOADED when full), and `rejectAll` settles every one at close (STOPPED).
+ * One timer serves them all: with one time limit, deadlines come in the order requests arrive
+ * (a map's order), so it is armed for the oldest (a timer per request cost a visible share of
+ * a member's CPU under load).
  */
 export class PendingRequests<T> {
   readonly #waiting = new Map<string, Pending<T>>();
   readonly #clock: Clock;
   readonly #countMax: number;
+  readonly #timeoutMs: number;
+  #cancelTimer: Cancel | undefined;
 
-  constructor(options: { clock: Clock; countMax: number }) {
+  constructor(options: { clock: Clock; countMax: number; timeoutMs: number }) {
     assert(Number.isSafeInteger(options.countMax) && options.countMax > 0, 'countMax must be > 0');
+    assert(options.timeoutMs > 0, 'timeoutMs must be > 0');
     this.#clock = options.clock;
     this.#countMax = options.countMax;
+    this.#timeoutMs = options.timeoutMs;
   }
 
   /** How many requests wait now. */
@@ -34,7 +42,7 @@ export class PendingRequests<T> {
    *
    * @throws EmbedError `OVERLOADED` when `countMax` requests already wait.
    */
-  wait(id: string, timeoutMs: number): Promise<T> {
+  wait(id: string): Promise<T> {
     assert(!this.#waiting.has(id), `request ${id} is already waiting`);
     if (this.#waiting.size >= this.#countMax) {
       throw new EmbedError({
@@ -42,17 +50,12 @@ export class PendingRequests<T> {
         message: `too many requests in flight (${this.#countMax}); retry after some complete`,
       });
     }
+    const deadlineMs = this.#clock.nowMs() + this.#timeoutMs;
     return new Promise<T>((resolve, reject) => {
-      const cancelTimer = this.#clock.after(timeoutMs, () => {
-        this.reject(
-          id,
-          new EmbedError({
-            code: 'TIMEOUT',
-            message: `request timed out after ${timeoutMs} ms; its outcome is unknown`,
-          }),
-        );
+      this.#waiting.set(id, { resolve, reject, deadlineMs });
+      this.#cancelTimer ??= this.#clock.after(this.#timeoutMs, () => {
+        this.#expire();
       });
-      this.#waiting.set(id, { resolve, reject, cancelTimer });
     });
   }
 
@@ -79,7 +82,31 @@ export class PendingRequests<T> {
     const p = this.#waiting.get(id);
     if (p === undefined) return undefined;
     this.#waiting.delete(id);
-    p.cancelTimer();
+    if (this.#waiting.size === 0) {
+      this.#cancelTimer?.();
+      this.#cancelTimer = undefined;
+    }
     return p;
+  }
+
+  /** Times out the requests whose deadline passed, then waits for the next oldest. */
+  #expire(): void {
+    this.#cancelTimer = undefined;
+    const now = this.#clock.nowMs();
+    for (const [id, p] of this.#waiting) {
+      if (p.deadlineMs > now) {
+        this.#cancelTimer = this.#clock.after(p.deadlineMs - now, () => {
+          this.#expire();
+        });
+        return;
+      }
+      this.reject(
+        id,
+        new EmbedError({
+          code: 'TIMEOUT',
+          message: `request timed out after ${this.#timeoutMs} ms; its outcome is unknown`,
+        }),
+      );
+    }
   }
 }
