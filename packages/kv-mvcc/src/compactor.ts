@@ -63,7 +63,7 @@ export function compactBatch(t: Tables): boolean {
     const compacted = new Map<string, KeyIndex | undefined>();
     for (const { key, value } of rows.slice(0, compactBatchRevisionsMax)) {
       const rev = decodeRevKey(key);
-      const record = decodeRevRecord(value);
+      const record = decodeRevRecord(value, rev.main);
       const hex = Buffer.from(record.key).toString('hex');
       if (!compacted.has(hex)) {
         const ki = getKeyIndex(t, record.key);
@@ -96,7 +96,7 @@ export function hashRevisions(t: Tables, rev: number, compactRev: number): numbe
   for (const { key, value } of t.rev.getRange({ start: revKey(0, 0), end: revKey(rev + 1, 0) })) {
     const r = decodeRevKey(key);
     if (r.main <= compactRev) {
-      const record = decodeRevRecord(value);
+      const record = decodeRevRecord(value, r.main);
       const hex = Buffer.from(record.key).toString('hex');
       if (!keyIndexes.has(hex)) {
         const ki = getKeyIndex(t, record.key);

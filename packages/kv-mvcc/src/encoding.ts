@@ -9,6 +9,7 @@
 // Revision keys are two big-endian u64s, so byte order is revision order: a < b <=> enc(a) < enc(b).
 import { Packr } from 'msgpackr';
 import { assert } from './assert.js';
+import { ByteReader, varintBytes, writeVarint } from './varint.js';
 
 /** One codec for every structured row: no shared record structures, so rows are self-contained
  * and equal inputs give equal bytes on every member. */
@@ -80,20 +81,60 @@ export interface RevRecord {
   readonly tombstone: boolean;
 }
 
-/** Encodes a rev record: [tombstone, key, value, createRevision, version, lease]. */
-export function encodeRevRecord(r: RevRecord): Buffer {
-  return packr.pack([r.tombstone ? 1 : 0, r.key, r.value, r.createRevision, r.version, r.lease]);
+const tombstoneBit = 1;
+const leaseBit = 2;
+
+/**
+ * Encodes the rev record of a change at main revision `main` (the row's key holds it), as
+ * varints then bytes: [keyLength * 4 + lease bit * 2 + tombstone bit] and, for a put,
+ * [version][main - createRevision][lease, when the lease bit is set]; then the key, then the
+ * value (the rest of the row). A put that creates its key stores 0 for the creation, so a record
+ * is the key and value plus 3 bytes in the common case.
+ */
+export function encodeRevRecord(r: RevRecord, main: number): Buffer {
+  const hasLease = r.lease !== 0;
+  const head = r.key.length * 4 + (hasLease ? leaseBit : 0) + (r.tombstone ? tombstoneBit : 0);
+  let size = varintBytes(head) + r.key.length + r.value.length;
+  if (r.tombstone) {
+    assert(r.value.length === 0 && !hasLease && r.version === 0, 'a tombstone carries nothing');
+  } else {
+    assert(r.createRevision > 0 && r.createRevision <= main, 'a put was created by then');
+    size += varintBytes(r.version) + varintBytes(main - r.createRevision);
+    if (hasLease) size += varintBytes(r.lease);
+  }
+  const b = Buffer.allocUnsafe(size);
+  let pos = writeVarint(b, 0, head);
+  if (!r.tombstone) {
+    pos = writeVarint(b, pos, r.version);
+    pos = writeVarint(b, pos, main - r.createRevision);
+    if (hasLease) pos = writeVarint(b, pos, r.lease);
+  }
+  b.set(r.key, pos);
+  b.set(r.value, pos + r.key.length);
+  return b;
 }
 
-/** Decodes and checks a rev record read from storage (the gateway check). */
-export function decodeRevRecord(b: Uint8Array): RevRecord {
-  const a = packr.unpack(b) as unknown;
-  assert(Array.isArray(a) && a.length === 6, 'rev record is a 6-tuple');
-  const [t, key, value, createRevision, version, lease] = a as unknown[];
-  assert(key instanceof Uint8Array && value instanceof Uint8Array, 'rev record key and value');
-  assert(typeof createRevision === 'number' && typeof version === 'number', 'rev record numbers');
-  assert(typeof lease === 'number', 'rev record lease');
-  return { key, value, createRevision, version, lease, tombstone: t === 1 };
+/**
+ * Decodes and checks a rev record read from storage (the gateway check); `main` is its row's
+ * main revision. Key and value are views of `b`.
+ */
+export function decodeRevRecord(b: Uint8Array, main: number): RevRecord {
+  const rd = new ByteReader(b);
+  const head = rd.varint();
+  const tombstone = (head & tombstoneBit) !== 0;
+  let version = 0;
+  let createRevision = 0;
+  let lease = 0;
+  if (!tombstone) {
+    version = rd.varint();
+    createRevision = main - rd.varint();
+    if ((head & leaseBit) !== 0) lease = rd.varint();
+    assert(version > 0 && createRevision > 0, 'a stored put has a version and a creation');
+  }
+  const key = rd.bytes(Math.floor(head / 4));
+  const value = rd.bytes(b.length - rd.pos);
+  assert(!tombstone || value.length === 0, 'a stored tombstone has no value');
+  return { key, value, createRevision, version, lease, tombstone };
 }
 
 /** Compares byte strings lexicographically, as etcd compares keys. */

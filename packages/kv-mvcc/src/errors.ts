@@ -43,6 +43,9 @@ export const mvccErrorCodes = {
   SNAPSHOT_INVALID: { retryable: false },
   /** A store option is missing or out of range; the message names it. */
   INVALID_CONFIG: { retryable: false },
+  /** The store's files are in an on-disk format this version does not read (written by another
+   * version); the message says what to do. */
+  FORMAT_UNSUPPORTED: { retryable: false },
   /** The store was closed. */
   CLOSED: { retryable: false },
 } as const;

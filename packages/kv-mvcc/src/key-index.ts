@@ -15,7 +15,7 @@
 // compact(6): 6.0 is the newest revision <= 6 and a tombstone: everything goes, the record is
 //             deleted.
 import { assert } from './assert.js';
-import { packr } from './encoding.js';
+import { ByteReader, varintBytes, writeVarint } from './varint.js';
 
 /** A revision (main, sub): main counts atomic changes, sub the changes inside one. */
 export interface Revision {
@@ -45,26 +45,70 @@ export interface KeyAt {
   readonly version: number;
 }
 
-/** Encodes an index record as [lease, [ver, createdMain, createdSub, [m, s, ...]]...]. */
+/**
+ * Encodes an index record as varints: [lease][generation count], then per generation [ver]
+ * [created main][created sub][revision count] and per revision [main - previous main][sub], the
+ * first main relative to the created one (revisions in a generation never precede its creation).
+ * A key put once is about 10 bytes.
+ */
 export function encodeKeyIndex(ki: KeyIndex): Buffer {
-  const gens = ki.generations.map((g) => [g.ver, g.created.main, g.created.sub, g.revs]);
-  return packr.pack([ki.lease, gens]);
+  let size = varintBytes(ki.lease) + varintBytes(ki.generations.length);
+  for (const g of ki.generations) {
+    size += varintBytes(g.ver) + varintBytes(g.created.main) + varintBytes(g.created.sub);
+    size += varintBytes(g.revs.length / 2);
+    let prev = g.created.main;
+    for (let i = 0; i < g.revs.length; i += 2) {
+      const main = g.revs[i] ?? 0;
+      size += varintBytes(main - prev) + varintBytes(g.revs[i + 1] ?? 0);
+      prev = main;
+    }
+  }
+  const b = Buffer.allocUnsafe(size);
+  let pos = writeVarint(b, 0, ki.lease);
+  pos = writeVarint(b, pos, ki.generations.length);
+  for (const g of ki.generations) {
+    pos = writeVarint(b, pos, g.ver);
+    pos = writeVarint(b, pos, g.created.main);
+    pos = writeVarint(b, pos, g.created.sub);
+    pos = writeVarint(b, pos, g.revs.length / 2);
+    let prev = g.created.main;
+    for (let i = 0; i < g.revs.length; i += 2) {
+      const main = g.revs[i] ?? 0;
+      pos = writeVarint(b, pos, main - prev); // asserts revisions do not precede the creation
+      pos = writeVarint(b, pos, g.revs[i + 1] ?? 0);
+      prev = main;
+    }
+  }
+  assert(pos === size, 'key index record fills its buffer');
+  return b;
+}
+
+function decodeGeneration(rd: ByteReader): Generation {
+  const ver = rd.varint();
+  const created = { main: rd.varint(), sub: rd.varint() };
+  const count = rd.varint();
+  const revs: number[] = [];
+  let main = created.main;
+  for (let i = 0; i < count; i++) {
+    const delta = rd.varint();
+    // Pair assertion of STYLE.md §8, read side: revisions increase within a generation.
+    assert(i === 0 || delta > 0, 'stored revisions increase');
+    main += delta;
+    revs.push(main, rd.varint());
+  }
+  return { ver, created, revs };
 }
 
 /** Decodes an index record read from storage and checks its shape (the gateway check). */
 export function decodeKeyIndex(b: Uint8Array): KeyIndex {
-  const a = packr.unpack(b) as [number, [number, number, number, number[]][]];
-  assert(Array.isArray(a) && typeof a[0] === 'number' && Array.isArray(a[1]), 'key index shape');
-  const generations = a[1].map(([ver, main, sub, revs]) => {
-    assert(Array.isArray(revs) && revs.length % 2 === 0, 'generation revisions are pairs');
-    // Pair assertion of STYLE.md §8, read side: revisions increase within a generation.
-    for (let i = 2; i < revs.length; i += 2) {
-      assert((revs[i - 2] ?? 0) < (revs[i] ?? 0), 'stored revisions increase');
-    }
-    return { ver, created: { main, sub }, revs };
-  });
-  assert(generations.length > 0, 'a key index has a generation');
-  return { lease: a[0], generations };
+  const rd = new ByteReader(b);
+  const lease = rd.varint();
+  const count = rd.varint();
+  assert(count > 0, 'a key index has a generation');
+  const generations: Generation[] = [];
+  for (let i = 0; i < count; i++) generations.push(decodeGeneration(rd));
+  assert(rd.done, 'a key index record has no trailing bytes');
+  return { lease, generations };
 }
 
 function lastGen(ki: KeyIndex): Generation {

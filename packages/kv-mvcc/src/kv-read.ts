@@ -84,7 +84,7 @@ export function readKeyValue(view: ReadView, main: number, sub: number): KeyValu
     view.txn === undefined ? undefined : { transaction: view.txn },
   );
   assert(b !== undefined, 'an indexed revision has a record');
-  const r = decodeRevRecord(b);
+  const r = decodeRevRecord(b, main);
   assert(!r.tombstone, 'a visible revision is not a tombstone');
   return {
     key: r.key,

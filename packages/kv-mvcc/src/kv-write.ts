@@ -25,6 +25,8 @@ export interface Change {
 }
 
 const emptyValue = new Uint8Array(0);
+/** Rev rows are written in revision order: LMDB appends them, filling pages instead of splitting. */
+const appendRow = { append: true } as const;
 
 /** The row attaching `key` to lease `id`. */
 export function leaseKeyRow(id: number, key: Uint8Array): Buffer {
@@ -74,7 +76,7 @@ export class WriteTxn {
       lease,
       tombstone: false,
     };
-    t.rev.putSync(revKey(rev.main, rev.sub), encodeRevRecord(record), { append: true });
+    t.rev.putSync(revKey(rev.main, rev.sub), encodeRevRecord(record, rev.main), appendRow);
     putKeyIndex(t, key, next);
     if (oldLease !== lease) {
       if (oldLease !== 0) t.leaseKey.removeSync(leaseKeyRow(oldLease, key));
@@ -99,7 +101,7 @@ export class WriteTxn {
       lease: 0,
       tombstone: true,
     };
-    t.rev.putSync(revKey(rev.main, rev.sub), encodeRevRecord(record), { append: true });
+    t.rev.putSync(revKey(rev.main, rev.sub), encodeRevRecord(record, rev.main), appendRow);
     putKeyIndex(t, key, ki);
     if (oldLease !== 0) t.leaseKey.removeSync(leaseKeyRow(oldLease, key));
     this.changes.push({ main: rev.main, sub: rev.sub, record });

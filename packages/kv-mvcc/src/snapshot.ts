@@ -1,5 +1,5 @@
 // A consistent snapshot of the whole store as a byte stream, and its restore into an empty
-// directory. Layout: "KEELMVC1", then one frame per row [table u8][keyLen u32][valueLen u32][key]
+// directory. Layout: "KEELMVC2" (2 is the store format), then one frame per row [table u8][keyLen u32][valueLen u32][key]
 // [value], tables in `tableNames` order and rows in key order, then the trailer [0xff][rows u64]
 // [crc32 u32] where the CRC covers every byte before the trailer. Equal states give equal bytes.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
@@ -13,12 +13,15 @@ import {
   metaKeys,
   openTables,
   putMetaNumber,
+  storeFormat,
   tableNames,
   type Tables,
 } from './tables.js';
 import type { Transaction } from 'lmdb';
 
-const magic = Buffer.from('KEELMVC1');
+/** The stream's first bytes; the digit is the store format of its rows (`storeFormat`). */
+const magic = Buffer.from(`KEELMVC${String(storeFormat)}`);
+const magicPrefix = 'KEELMVC';
 const trailerTag = 0xff;
 
 /**
@@ -72,6 +75,16 @@ function* streamTables(t: Tables, txn: Transaction): Generator<Uint8Array> {
 const invalid = (message: string): MvccError =>
   new MvccError({ code: 'SNAPSHOT_INVALID', message });
 
+function describeBadMagic(m: Buffer): string {
+  if (!m.subarray(0, magicPrefix.length).equals(Buffer.from(magicPrefix))) {
+    return 'not a kv-mvcc snapshot';
+  }
+  return (
+    `snapshot of store format ${m.toString('latin1', magicPrefix.length)}, this version reads ` +
+    `format ${String(storeFormat)} only: take the snapshot with this version`
+  );
+}
+
 /** Parses frames out of a growing buffer and writes them; the caller feeds chunks in order. */
 class SnapshotReader {
   private pending = Buffer.alloc(0);
@@ -108,7 +121,7 @@ class SnapshotReader {
     if (!this.sawMagic) {
       if (this.pending.length < magic.length) return false;
       const m = this.take(magic.length);
-      if (!m.equals(magic)) throw invalid('not a kv-mvcc snapshot');
+      if (!m.equals(magic)) throw invalid(describeBadMagic(m));
       this.crc = crc32(m);
       this.sawMagic = true;
       return true;

@@ -1,7 +1,9 @@
 // Goal: the store's put, range, delete and txn follow etcd's semantics. Method: a real store in a
 // temporary directory, one etcd rule per test.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { enc, openTestStore, show, type TestStore } from '../test/helpers.js';
+import { enc, openTestStore, setStoreFormat, show, type TestStore } from '../test/helpers.js';
+import { isMvccError } from './errors.js';
+import { MvccStore } from './store.js';
 import type { ApplyResponse, RangeRequest } from './types.js';
 
 let t: TestStore;
@@ -112,6 +114,31 @@ describe('MvccStore', () => {
     const none = t.do1({ deleteRange: { key: enc('a'), rangeEnd: enc('c') } });
     expect(none).toEqual({ deleteRange: { deleted: 0, prevKvs: [], revision: 4 } });
     expect(t.store.revision).toBe(4);
+  });
+
+  it('refuses a store in another on-disk format with FORMAT_UNSUPPORTED, and leaves it as it is', async () => {
+    put('a', '1');
+    await t.store.close();
+    await setStoreFormat(t.dir, undefined); // format 1 had no format row
+    const opening = (): unknown => MvccStore.open({ path: t.dir, unsafeNoSync: true });
+    expect(opening).toThrow(
+      expect.toSatisfy(
+        (e: unknown) =>
+          isMvccError(e, 'FORMAT_UNSUPPORTED') && /format 1, .*format 2/.test(e.message),
+      ),
+    );
+    await setStoreFormat(t.dir, 2);
+    await t.reopen();
+    expect(rangeShow({ key: enc('a') })).toEqual(['a=1 c2 m2 v1 l0']);
+  });
+
+  it('refuses a snapshot of another store format with SNAPSHOT_INVALID naming the format', async () => {
+    const bytes = Buffer.concat([...t.store.snapshot()]);
+    bytes.write('KEELMVC1', 0, 'latin1');
+    const dir = `${t.dir}-restored`;
+    await expect(MvccStore.restore(dir, [bytes])).rejects.toSatisfy(
+      (e: unknown) => isMvccError(e, 'SNAPSHOT_INVALID') && /store format 1/.test(e.message),
+    );
   });
 
   it('survives a reopen with its revision, index and data', async () => {

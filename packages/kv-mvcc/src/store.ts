@@ -36,6 +36,7 @@ import {
   txnOpsMaxDefault,
 } from './limits.js';
 import {
+  checkFormat,
   getMetaNumber,
   metaKeys,
   openTables,
@@ -182,7 +183,7 @@ export class MvccStore {
     });
   }
 
-  /** Opens (or creates) a store. @throws MvccError INVALID_CONFIG */
+  /** Opens (or creates) a store. @throws MvccError INVALID_CONFIG, FORMAT_UNSUPPORTED */
   static open(opts: MvccStoreOptions): MvccStore {
     checkOption('maxTxnOps', opts.maxTxnOps, txnOpsMaxCap);
     checkOption('quotaBackendBytes', opts.quotaBackendBytes, Number.MAX_SAFE_INTEGER);
@@ -199,7 +200,15 @@ export class MvccStore {
       maxTxnOps: opts.maxTxnOps ?? txnOpsMaxDefault,
       quotaBackendBytes: opts.quotaBackendBytes ?? quotaBackendBytesDefault,
     };
-    return new MvccStore(openTables(tablesOptions), limits, tablesOptions);
+    const tables = openTables(tablesOptions);
+    try {
+      checkFormat(tables, opts.path);
+    } catch (err) {
+      // Nothing was written; the close's flush has nothing to wait for, so nobody awaits it.
+      void tables.env.close();
+      throw err;
+    }
+    return new MvccStore(tables, limits, tablesOptions);
   }
 
   private checkOpen(): void {

@@ -2,15 +2,9 @@
 // meta values every other module reads and writes.
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { assert } from './assert.js';
+import { MvccError } from './errors.js';
 import { decodeKeyIndex, encodeKeyIndex, type KeyIndex } from './key-index.js';
-import {
-  asBuffer,
-  decodeRevRecord,
-  readU64,
-  revKey,
-  u64Bytes,
-  type RevRecord,
-} from './encoding.js';
+import { asBuffer, readU64, u64Bytes } from './encoding.js';
 
 /** The tables of one store. Every table has binary keys and binary values. */
 export interface Tables {
@@ -78,7 +72,45 @@ export const metaKeys = {
   nextLeaseId: Buffer.from('nextLeaseId'),
   /** The raised alarms: a packed list of [memberID, alarm]. */
   alarms: Buffer.from('alarms'),
+  /** The on-disk format of the rows (`storeFormat`), written when the store is created. */
+  format: Buffer.from('format'),
 } as const;
+
+/**
+ * The row layouts this version writes and reads (encoding.ts, key-index.ts). 2: varint rev and
+ * key-index records. Format 1 (msgpack records) had no format row.
+ */
+export const storeFormat = 2;
+
+function isEmpty(t: Tables): boolean {
+  for (const name of tableNames) {
+    for (const _ of t[name].getKeys({ limit: 1 })) return false;
+  }
+  return true;
+}
+
+/**
+ * Checks that the store is in `storeFormat`, writing the format row into a store without rows.
+ * @throws MvccError FORMAT_UNSUPPORTED
+ */
+export function checkFormat(t: Tables, path: string): void {
+  const b = t.meta.get(metaKeys.format);
+  if (b === undefined && isEmpty(t)) {
+    t.env.transactionSync(() => {
+      putMetaNumber(t, metaKeys.format, storeFormat);
+    });
+    return;
+  }
+  const format = b === undefined ? 1 : b.length === 8 ? readU64(b, 0) : -1;
+  if (format === storeFormat) return;
+  throw new MvccError({
+    code: 'FORMAT_UNSUPPORTED',
+    message:
+      `the store at ${path} is in on-disk format ${String(format)}, this version reads format ` +
+      `${String(storeFormat)} only: open it with the version that wrote it, or remove the ` +
+      'directory and let the member receive a snapshot from its peers',
+  });
+}
 
 /** Reads a u64 meta row, 0 when absent. */
 export function getMetaNumber(t: Tables, key: Buffer): number {
@@ -107,9 +139,10 @@ export function putMetaNumber(t: Tables, key: Buffer, n: number): void {
   t.meta.putSync(key, u64Bytes(n));
 }
 
-/** Reads a key's index record. */
+/** Reads a key's index record (inside a write transaction: it sees the transaction's writes). */
 export function getKeyIndex(t: Tables, key: Uint8Array): KeyIndex | undefined {
-  const b = t.index.get(asBuffer(key));
+  // The fast read returns LMDB's shared read buffer, valid until the next read: decoded at once.
+  const b = t.index.getBinaryFast(asBuffer(key));
   return b === undefined ? undefined : decodeKeyIndex(b);
 }
 
@@ -117,13 +150,6 @@ export function getKeyIndex(t: Tables, key: Uint8Array): KeyIndex | undefined {
 export function putKeyIndex(t: Tables, key: Uint8Array, ki: KeyIndex | undefined): void {
   if (ki === undefined) t.index.removeSync(asBuffer(key));
   else t.index.putSync(asBuffer(key), encodeKeyIndex(ki));
-}
-
-/** Reads the rev record of (main, sub); it must exist. */
-export function getRevRecord(t: Tables, main: number, sub: number): RevRecord {
-  const b = t.rev.get(revKey(main, sub));
-  assert(b !== undefined, `rev record ${String(main)}.${String(sub)} exists`);
-  return decodeRevRecord(b);
 }
 
 /** Pages of one LMDB tree, as lmdb-js's getStats reports them. */

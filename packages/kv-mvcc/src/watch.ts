@@ -175,7 +175,7 @@ export class WatchHub {
   /** Delivers the changes of one committed revision to synced watchers. */
   notify(changes: readonly Change[]): void {
     const first = changes[0];
-    if (first === undefined) return;
+    if (first === undefined || this.watchers.size === 0) return;
     const rev = first.main;
     for (const w of this.sorted()) {
       if (!w.synced || rev < w.nextRev) continue;
@@ -280,7 +280,7 @@ export class WatchHub {
       .rev.getRange({ start: revKey(lo, 0), end: revKey(hi + 1, 0) });
     for (const { key, value } of rows) {
       const { main, sub } = decodeRevKey(key);
-      const record = decodeRevRecord(value);
+      const record = decodeRevRecord(value, main);
       // Tombstones at the compacted revision itself may already be removed; skipping them always
       // keeps what every member delivers the same.
       if (main === compacted && record.tombstone) continue;

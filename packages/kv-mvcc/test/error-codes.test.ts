@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MvccStore } from '../src/store.js';
 import { isMvccError, mvccErrorCodes, type MvccErrorCode } from '../src/errors.js';
 import type { ApplyRequest, RequestOp, SortOrder } from '../src/types.js';
-import { enc, openTestStore, tempDir, type TestStore } from './helpers.js';
+import { enc, openTestStore, setStoreFormat, tempDir, type TestStore } from './helpers.js';
 
 let t: TestStore;
 beforeEach(() => {
@@ -75,6 +75,11 @@ const cases: Record<MvccErrorCode, () => unknown> = {
     }
   },
   INVALID_CONFIG: () => MvccStore.open({ path: t.dir, maxTxnOps: 0 }),
+  FORMAT_UNSUPPORTED: async () => {
+    await t.store.close();
+    await setStoreFormat(t.dir, 3);
+    return MvccStore.open({ path: t.dir });
+  },
   CLOSED: async () => {
     await t.store.close();
     return t.store.range({ key: enc('a') });

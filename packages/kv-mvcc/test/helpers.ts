@@ -2,6 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { open } from 'lmdb';
+import { u64Bytes } from '../src/encoding.js';
 import { MvccStore, type MvccStoreOptions } from '../src/store.js';
 import type { ApplyRequest, ApplyResponse, ApplyResult, KeyValue } from '../src/types.js';
 
@@ -60,6 +62,27 @@ export function openTestStore(opts: Partial<MvccStoreOptions> = {}): TestStore {
     },
   };
   return t;
+}
+
+/**
+ * Rewrites the format row of the closed store in `dir` with raw LMDB, as another version would
+ * have left it: `undefined` removes it (format 1 had none).
+ */
+export async function setStoreFormat(dir: string, format: number | undefined): Promise<void> {
+  const env = open<Buffer, Buffer>({
+    path: dir,
+    maxDbs: 8,
+    encoding: 'binary',
+    keyEncoding: 'binary',
+  });
+  const meta = env.openDB<Buffer, Buffer>({
+    name: 'meta',
+    encoding: 'binary',
+    keyEncoding: 'binary',
+  });
+  const key = Buffer.from('format');
+  await (format === undefined ? meta.remove(key) : meta.put(key, u64Bytes(format)));
+  await env.close();
 }
 
 /** A key-value as plain text fields, for readable expectations. */
