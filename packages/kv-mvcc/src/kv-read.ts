@@ -7,6 +7,7 @@ import type { KeyInterval } from './encoding.js';
 import { MvccError } from './errors.js';
 import { decodeKeyIndex, keyAt } from './key-index.js';
 import { keyBytesMax } from './limits.js';
+import type { BatchRevRows } from './rev-rows.js';
 import type { Tables } from './tables.js';
 import type { KeyValue, RangeRequest, RangeResponse, SortOrder, SortTarget } from './types.js';
 
@@ -21,6 +22,8 @@ export interface ReadView {
   readonly compacted: number;
   /** A read transaction to use, when the caller holds one for consistency. */
   readonly txn?: Transaction | undefined;
+  /** Inside an apply batch: its rev rows not yet written to LMDB. */
+  readonly revRows?: BatchRevRows | undefined;
 }
 
 /** Checks a revision to read at; 0 means current. @throws MvccError COMPACTED, FUTURE_REV */
@@ -79,10 +82,12 @@ export function forEachKeyAt(
 
 /** Reads the key-value of a live revision. */
 export function readKeyValue(view: ReadView, main: number, sub: number): KeyValue {
-  const b = view.tables.rev.get(
-    revKey(main, sub),
-    view.txn === undefined ? undefined : { transaction: view.txn },
-  );
+  const b =
+    view.revRows?.get(main, sub) ??
+    view.tables.rev.get(
+      revKey(main, sub),
+      view.txn === undefined ? undefined : { transaction: view.txn },
+    );
   assert(b !== undefined, 'an indexed revision has a record');
   const r = decodeRevRecord(b, main);
   assert(!r.tombstone, 'a visible revision is not a tombstone');

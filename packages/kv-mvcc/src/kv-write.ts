@@ -1,13 +1,14 @@
 // Writes inside one LMDB write transaction: every change of one request (or txn) gets the same
 // main revision and increasing sub revisions, as etcd's storeTxnWrite does.
 import { assert } from './assert.js';
-import { asBuffer, encodeRevRecord, keyInterval, revKey, u64Bytes } from './encoding.js';
+import { asBuffer, encodeRevRecord, keyInterval, u64Bytes } from './encoding.js';
 import type { RevRecord } from './encoding.js';
 import { MvccError } from './errors.js';
 import { indexPut, indexTombstone, isLive } from './key-index.js';
 import { checkKey, forEachKeyAt, getKeyValue, readKeyValue } from './kv-read.js';
 import type { ReadView } from './kv-read.js';
 import { valueBytesMax } from './limits.js';
+import type { BatchRevRows } from './rev-rows.js';
 import { getKeyIndex, putKeyIndex, type Tables } from './tables.js';
 import type {
   DeleteRangeRequest,
@@ -25,8 +26,6 @@ export interface Change {
 }
 
 const emptyValue = new Uint8Array(0);
-/** Rev rows are written in revision order: LMDB appends them, filling pages instead of splitting. */
-const appendRow = { append: true } as const;
 
 /** The row attaching `key` to lease `id`. */
 export function leaseKeyRow(id: number, key: Uint8Array): Buffer {
@@ -41,11 +40,19 @@ export function leaseExists(tables: Tables, id: number): boolean {
 /** The changes of one atomic write at revision `beginRev + 1`. */
 export class WriteTxn {
   readonly changes: Change[] = [];
+  readonly beginRev: number;
+  readonly compacted: number;
+  /**
+   * @param revRows the batch's rev rows: this write adds its rows there; the batch writes them.
+   */
   constructor(
     readonly tables: Tables,
-    readonly beginRev: number,
-    readonly compacted: number,
-  ) {}
+    readonly revRows: BatchRevRows,
+    at: { readonly beginRev: number; readonly compacted: number },
+  ) {
+    this.beginRev = at.beginRev;
+    this.compacted = at.compacted;
+  }
 
   /** The revision this write creates when it changes anything. */
   get main(): number {
@@ -55,7 +62,7 @@ export class WriteTxn {
   /** The revision reads inside the write see: its own changes are visible (as in etcd). */
   view(): ReadView {
     const current = this.changes.length > 0 ? this.main : this.beginRev;
-    return { tables: this.tables, current, compacted: this.compacted };
+    return { tables: this.tables, current, compacted: this.compacted, revRows: this.revRows };
   }
 
   /** Puts `key`, continuing its generation or starting one, and moves its lease row. */
@@ -76,7 +83,7 @@ export class WriteTxn {
       lease,
       tombstone: false,
     };
-    t.rev.putSync(revKey(rev.main, rev.sub), encodeRevRecord(record, rev.main), appendRow);
+    this.revRows.add(rev.main, rev.sub, encodeRevRecord(record, rev.main));
     putKeyIndex(t, key, next);
     if (oldLease !== lease) {
       if (oldLease !== 0) t.leaseKey.removeSync(leaseKeyRow(oldLease, key));
@@ -101,7 +108,7 @@ export class WriteTxn {
       lease: 0,
       tombstone: true,
     };
-    t.rev.putSync(revKey(rev.main, rev.sub), encodeRevRecord(record, rev.main), appendRow);
+    this.revRows.add(rev.main, rev.sub, encodeRevRecord(record, rev.main));
     putKeyIndex(t, key, ki);
     if (oldLease !== 0) t.leaseKey.removeSync(leaseKeyRow(oldLease, key));
     this.changes.push({ main: rev.main, sub: rev.sub, record });

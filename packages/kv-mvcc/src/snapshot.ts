@@ -9,6 +9,7 @@ import { readU64, revKey, u64Bytes } from './encoding.js';
 import { MvccError } from './errors.js';
 import { snapshotChunkBytes } from './limits.js';
 import {
+  forgetIndexEnd,
   getMetaNumber,
   metaKeys,
   openTables,
@@ -217,12 +218,14 @@ export async function restoreSnapshot(
  * @throws MvccError SNAPSHOT_INVALID
  */
 export function replaceTables(t: Tables, chunks: Iterable<Uint8Array>): void {
+  forgetIndexEnd(t); // before and after: the rows change beside putKeyIndex
   t.env.transactionSync(() => {
     for (const name of tableNames) t[name].clearSync();
     const reader = new SnapshotReader(t);
     for (const chunk of chunks) reader.feed(chunk);
     if (!reader.finished) throw invalid('snapshot is truncated');
   });
+  forgetIndexEnd(t);
 }
 
 /** Opens tables for a restore with durable commits. */

@@ -141,6 +141,30 @@ describe('MvccStore', () => {
     );
   });
 
+  it('reads the values written earlier in the same apply batch (prevKv, txn range, delete)', async () => {
+    const results = t.apply(
+      { put: { key: enc('a'), value: enc('1') } },
+      { put: { key: enc('a'), value: enc('2'), prevKv: true } },
+      { txn: { compare: [], success: [{ requestRange: { key: enc('a') } }], failure: [] } },
+      { deleteRange: { key: enc('a'), prevKv: true } },
+    );
+    const shown = results.map((r) => {
+      const resp = 'response' in r ? r.response : undefined;
+      if (resp !== undefined && 'put' in resp) return show(resp.put.prevKv);
+      if (resp !== undefined && 'txn' in resp) {
+        const first = resp.txn.responses[0];
+        return first !== undefined && 'responseRange' in first
+          ? first.responseRange.kvs.map(show)
+          : 'no range';
+      }
+      if (resp !== undefined && 'deleteRange' in resp) return resp.deleteRange.prevKvs.map(show);
+      return 'unexpected';
+    });
+    expect(shown).toEqual(['none', 'a=1 c2 m2 v1 l0', ['a=2 c2 m3 v2 l0'], ['a=2 c2 m3 v2 l0']]);
+    await t.reopen();
+    expect(rangeShow({ key: enc('a'), revision: 3 })).toEqual(['a=2 c2 m3 v2 l0']);
+  });
+
   it('survives a reopen with its revision, index and data', async () => {
     put('a', '1');
     put('a', '2');

@@ -46,6 +46,7 @@ import {
   type OpenTablesOptions,
   type Tables,
 } from './tables.js';
+import { BatchRevRows } from './rev-rows.js';
 import { WatchHub, type WatchHandle } from './watch.js';
 import { defragmentTables, removeDefragLeftovers, type DefragmentedTables } from './defrag.js';
 import { openForRestore, replaceTables, restoreSnapshot, snapshotChunks } from './snapshot.js';
@@ -428,6 +429,7 @@ export class MvccStore {
     const begin = { index: this.consistentIndexCached(), rev: this.current };
     let applied = begin.index;
     const results: ApplyResult[] = [];
+    const revRows = new BatchRevRows();
     for (const e of entries) {
       if (!Number.isSafeInteger(e.index) || e.index <= 0) {
         throw new MvccError({ code: 'INDEX_MISMATCH', message: 'entry index must be > 0' });
@@ -436,10 +438,11 @@ export class MvccStore {
         results.push({ index: e.index, skipped: true });
         continue;
       }
-      results.push(this.applyOne(e, commits));
+      results.push(this.applyOne(e, { commits, revRows }));
       applied = e.index;
     }
     applied = Math.max(applied, o.through);
+    revRows.writeTo(t);
     // Meta rows are written once per batch; the in-memory copies track them within it.
     if (applied !== begin.index) putMetaNumber(t, metaKeys.consistentIndex, applied);
     if (this.current !== begin.rev) putMetaNumber(t, metaKeys.currentRev, this.current);
@@ -447,13 +450,19 @@ export class MvccStore {
     return results;
   }
 
-  private applyOne(e: ApplyEntry, commits: Change[][]): ApplyResult {
-    const w = new WriteTxn(this.tables, this.current, this.compacted);
+  private applyOne(
+    e: ApplyEntry,
+    batch: { readonly commits: Change[][]; readonly revRows: BatchRevRows },
+  ): ApplyResult {
+    const w = new WriteTxn(this.tables, batch.revRows, {
+      beginRev: this.current,
+      compacted: this.compacted,
+    });
     try {
       const response = this.dispatch(w, e.request);
       if (w.changes.length > 0) {
         this.current = w.main;
-        commits.push(w.changes);
+        batch.commits.push(w.changes);
       }
       return { index: e.index, response };
     } catch (err) {

@@ -14,6 +14,42 @@ export interface Tables {
   readonly lease: Database<Buffer, Buffer>;
   readonly leaseKey: Database<Buffer, Buffer>;
   readonly meta: Database<Buffer, Buffer>;
+  /** Where the index table ends, as this process knows it (see `getKeyIndex`). */
+  readonly indexEnd: IndexEnd;
+}
+
+/**
+ * The greatest key of the index table, kept in memory so that a put of a key above it (keys
+ * written in increasing order: sequence numbers, timestamps, a bulk load) needs no lookup and is
+ * appended (LMDB's MDB_APPEND: no search, full pages). Invariant: at or above the table's
+ * greatest key (a rolled-back write can leave it above, which only costs a lookup); `null` for
+ * an empty table, `undefined` when unknown (read again on demand).
+ */
+export interface IndexEnd {
+  key: Buffer | null | undefined;
+}
+
+/** Forgets where the index ends (after a write that bypassed `putKeyIndex`, e.g. a snapshot). */
+export function forgetIndexEnd(t: Tables): void {
+  t.indexEnd.key = undefined;
+}
+
+const appendRow = { append: true } as const;
+
+/** lmdb-js's putSync as it is: it returns false for a refused append (its type says void). */
+interface AppendingDatabase {
+  putSync(key: Buffer, value: Buffer, options: typeof appendRow): boolean;
+}
+
+/**
+ * Writes a row whose key sorts after every key of `db` with LMDB's append (no search; pages are
+ * filled instead of split in half). LMDB refuses any other key, which is asserted.
+ */
+export function appendSync(db: Database<Buffer, Buffer>, key: Buffer, value: Buffer): void {
+  assert(
+    (db as unknown as AppendingDatabase).putSync(key, value, appendRow),
+    'an appended row sorts after every row of its table',
+  );
 }
 
 /** Names of the tables, in snapshot order (the position is the table's number in a snapshot). */
@@ -53,6 +89,7 @@ export function openTables(opts: OpenTablesOptions): Tables {
     lease: sub('lease'),
     leaseKey: sub('leaseKey'),
     meta: sub('meta'),
+    indexEnd: { key: undefined },
   };
 }
 
@@ -139,17 +176,44 @@ export function putMetaNumber(t: Tables, key: Buffer, n: number): void {
   t.meta.putSync(key, u64Bytes(n));
 }
 
-/** Reads a key's index record (inside a write transaction: it sees the transaction's writes). */
+/** True when `key` sorts after every key of the index table (so it has no record there). */
+function isAfterIndexEnd(t: Tables, key: Buffer): boolean {
+  if (t.indexEnd.key === undefined) {
+    t.indexEnd.key = null;
+    for (const last of t.index.getKeys({ reverse: true, limit: 1 })) {
+      t.indexEnd.key = Buffer.from(last);
+    }
+  }
+  const end = t.indexEnd.key;
+  return end === null || Buffer.compare(key, end) > 0;
+}
+
+/**
+ * Reads a key's index record (inside a write transaction: it sees the transaction's writes). A
+ * key after the end of the index has none, and is not looked up.
+ */
 export function getKeyIndex(t: Tables, key: Uint8Array): KeyIndex | undefined {
+  const k = asBuffer(key);
+  if (isAfterIndexEnd(t, k)) return undefined;
   // The fast read returns LMDB's shared read buffer, valid until the next read: decoded at once.
-  const b = t.index.getBinaryFast(asBuffer(key));
+  const b = t.index.getBinaryFast(k);
   return b === undefined ? undefined : decodeKeyIndex(b);
 }
 
 /** Writes (or, for undefined, removes) a key's index record. */
 export function putKeyIndex(t: Tables, key: Uint8Array, ki: KeyIndex | undefined): void {
-  if (ki === undefined) t.index.removeSync(asBuffer(key));
-  else t.index.putSync(asBuffer(key), encodeKeyIndex(ki));
+  const k = asBuffer(key);
+  if (ki === undefined) {
+    t.index.removeSync(k);
+    // Removing another key leaves the end above the table's greatest key, which is allowed.
+    const end = t.indexEnd.key;
+    if (end !== null && end !== undefined && end.equals(k)) forgetIndexEnd(t);
+  } else if (isAfterIndexEnd(t, k)) {
+    appendSync(t.index, k, encodeKeyIndex(ki));
+    t.indexEnd.key = Buffer.from(k); // a copy: the caller may reuse its key's bytes
+  } else {
+    t.index.putSync(k, encodeKeyIndex(ki));
+  }
 }
 
 /** Pages of one LMDB tree, as lmdb-js's getStats reports them. */
