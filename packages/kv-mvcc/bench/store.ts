@@ -1,9 +1,10 @@
 // kv-mvcc's benchmark. (1) Applied puts per second with 256-byte values at 1, 100 and 1000
-// requests per apply batch, beside raw LMDB transactionSync writing the same key and value bytes
-// in batches of the same size, in the same run (both durable). (2) With 1,000,000 keys: p50/p99 of
-// a one-key range and of a 100-key prefix range, beside raw LMDB get / getRange over a table of
-// the same keys and values; resident memory (against the 400 MB target); reopen time (beside a
-// raw LMDB open). Each throughput scenario runs BENCH_REPEATS times (default 3) alternating with
+// requests per apply batch with keys in increasing order, and at 1000 with keys in random order,
+// beside raw LMDB transactionSync writing the same key and value bytes in batches of the same
+// size, in the same run (both durable). (2) With 1,000,000 keys, each side read in a child
+// process of its own: p50/p99 of a one-key range and of a 100-key prefix range, beside raw LMDB
+// get / getRange over a table of the same keys and values; resident memory (against the 400 MB
+// target, beside raw LMDB's after the same reads); reopen time (beside a raw LMDB open). Each throughput scenario runs BENCH_REPEATS times (default 3) alternating with
 // its baseline; the median is reported. BENCH_KEYS overrides the 1,000,000 keys for a quick run.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -36,20 +37,33 @@ function keyOf(i: number): Buffer {
   );
 }
 
-function putBatch(lo: number, count: number, index: number): ApplyEntry[] {
+/** Key i of the random-order scenario: distinct keys (a bijection of 32-bit i) in no order. */
+function scatteredKeyOf(i: number): Buffer {
+  return Buffer.from(`r/${String(Math.imul(i, 0x9e3779b1) >>> 0).padStart(10, '0')}`);
+}
+
+/** How the throughput scenarios name their keys: increasing (`keyOf`) or scattered. */
+type KeyOrder = 'increasing' | 'random';
+const keyFns: Record<KeyOrder, (i: number) => Buffer> = {
+  increasing: keyOf,
+  random: scatteredKeyOf,
+};
+
+function putBatch(lo: number, count: number, order: KeyOrder = 'increasing'): ApplyEntry[] {
   const out: ApplyEntry[] = [];
+  const key = keyFns[order];
   for (let i = 0; i < count; i++) {
-    out.push({ index: index + i, request: { put: { key: keyOf(lo + i), value } } });
+    out.push({ index: lo + i + 1, request: { put: { key: key(lo + i), value } } });
   }
   return out;
 }
 
-async function storePutsPerSec(batch: number): Promise<number> {
+async function storePutsPerSec(batch: number, order: KeyOrder): Promise<number> {
   const store = MvccStore.open({ path: freshDir() });
   let n = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < durationMs) {
-    store.apply(putBatch(n, batch, n + 1));
+    store.apply(putBatch(n, batch, order));
     n += batch;
   }
   const secs = (performance.now() - t0) / 1000;
@@ -57,7 +71,7 @@ async function storePutsPerSec(batch: number): Promise<number> {
   return n / secs;
 }
 
-async function rawPutsPerSec(batch: number): Promise<number> {
+async function rawPutsPerSec(batch: number, order: KeyOrder): Promise<number> {
   const env = open<Buffer, Buffer>({
     path: freshDir(),
     encoding: 'binary',
@@ -66,11 +80,12 @@ async function rawPutsPerSec(batch: number): Promise<number> {
   });
   const db = env.openDB<Buffer, Buffer>({ name: 'raw', encoding: 'binary', keyEncoding: 'binary' });
   const v = Buffer.from(value);
+  const key = keyFns[order];
   let n = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < durationMs) {
     env.transactionSync(() => {
-      for (let i = 0; i < batch; i++) db.putSync(keyOf(n + i), v);
+      for (let i = 0; i < batch; i++) db.putSync(key(n + i), v);
     });
     n += batch;
   }
@@ -80,16 +95,23 @@ async function rawPutsPerSec(batch: number): Promise<number> {
 }
 
 async function throughput(): Promise<void> {
-  for (const batch of [1, 100, 1000]) {
+  const scenarios: [number, KeyOrder][] = [
+    [1, 'increasing'],
+    [100, 'increasing'],
+    [1000, 'increasing'],
+    [1000, 'random'],
+  ];
+  for (const [batch, order] of scenarios) {
     const ours: number[] = [];
     const raw: number[] = [];
     for (let r = 0; r < repeats; r++) {
-      ours.push(await storePutsPerSec(batch));
-      raw.push(await rawPutsPerSec(batch));
+      ours.push(await storePutsPerSec(batch, order));
+      raw.push(await rawPutsPerSec(batch, order));
     }
+    const keys = order === 'random' ? ' keys in random order' : '';
     reportFigure({
       bench,
-      metric: `applied puts/s batch=${String(batch)} value=256B`,
+      metric: `applied puts/s batch=${String(batch)} value=256B${keys}`,
       value: median(ours),
       unit: 'puts/s',
       baseline: 'raw lmdb transactionSync, same key and value bytes, same batch',
@@ -113,8 +135,7 @@ function sampleUs(count: number, f: (i: number) => void): { p50: number; p99: nu
 
 async function loadStore(dir: string): Promise<void> {
   const store = MvccStore.open({ path: dir });
-  for (let i = 0; i < keyCount; i += 1000)
-    store.apply(putBatch(i, Math.min(1000, keyCount - i), i + 1));
+  for (let i = 0; i < keyCount; i += 1000) store.apply(putBatch(i, Math.min(1000, keyCount - i)));
   await store.close();
 }
 
@@ -166,13 +187,29 @@ interface Measured {
   openMs: number;
 }
 
+/** Resident memory of this process, with its anonymous / file-backed split (Linux). */
+interface Memory {
+  rssMb: number;
+  heapMb: number;
+  anonMb: number;
+  fileMb: number;
+}
+
+function memory(): Memory {
+  const mem = process.memoryUsage();
+  return {
+    rssMb: mem.rss / 2 ** 20,
+    heapMb: mem.heapUsed / 2 ** 20,
+    anonMb: statusKb('RssAnon') / 1024,
+    fileMb: statusKb('RssFile') / 1024,
+  };
+}
+
 /**
  * Reopens the loaded store and reads it. Runs in a child process (see the end of the file), so
  * that resident memory is the store's alone, not what loading a million keys left behind.
  */
-async function measureStore(
-  dir: string,
-): Promise<Measured & { rssMb: number; heapMb: number; anonMb: number; fileMb: number }> {
+async function measureStore(dir: string): Promise<Measured & Memory> {
   const t0 = performance.now();
   const store = MvccStore.open({ path: dir });
   store.range({ key: keyOf(0) });
@@ -184,19 +221,9 @@ async function measureStore(
     if (r.kvs.length !== Math.min(100, keyCount))
       throw new Error(`prefix range gave ${String(r.kvs.length)}`);
   });
-  const mem = process.memoryUsage();
-  const anonMb = statusKb('RssAnon') / 1024;
-  const fileMb = statusKb('RssFile') / 1024;
+  const mem = memory();
   await store.close();
-  return {
-    one,
-    hundred,
-    openMs,
-    rssMb: mem.rss / 2 ** 20,
-    heapMb: mem.heapUsed / 2 ** 20,
-    anonMb,
-    fileMb,
-  };
+  return { one, hundred, openMs, ...mem };
 }
 
 /** A field of /proc/self/status in kB (Linux), 0 elsewhere. */
@@ -211,8 +238,8 @@ function statusKb(field: string): number {
   }
 }
 
-async function measureRaw(dir: string): Promise<Measured> {
-  loadRaw(dir);
+/** The same reads on raw LMDB, in a child process as the store's (`loadRaw` filled `dir`). */
+async function measureRaw(dir: string): Promise<Measured & Memory> {
   const t0 = performance.now();
   const env = open<Buffer, Buffer>({
     path: dir,
@@ -232,24 +259,28 @@ async function measureRaw(dir: string): Promise<Measured> {
       n += row.value.length > 0 ? 1 : 0;
     if (n === 0) throw new Error('raw prefix range is empty');
   });
+  const mem = memory();
   await env.close();
-  return { one, hundred, openMs };
+  return { one, hundred, openMs, ...mem };
+}
+
+/** Runs `mode` of this file on `dir` in a child process and returns what it measured. */
+function inChild(mode: 'measure-store' | 'measure-raw', dir: string): Measured & Memory {
+  const script = fileURLToPath(import.meta.url);
+  const out = execFileSync(process.execPath, [...process.execArgv, script, mode, dir], {
+    encoding: 'utf8',
+    env: process.env,
+  });
+  return JSON.parse(out) as Measured & Memory;
 }
 
 async function atScale(): Promise<void> {
   const storeDir = freshDir();
   await loadStore(storeDir);
-  const script = fileURLToPath(import.meta.url);
-  const out = execFileSync(
-    process.execPath,
-    [...process.execArgv, script, 'measure-store', storeDir],
-    {
-      encoding: 'utf8',
-      env: process.env,
-    },
-  );
-  const ours = JSON.parse(out) as Awaited<ReturnType<typeof measureStore>>;
-  const raw = await measureRaw(freshDir());
+  const ours = inChild('measure-store', storeDir);
+  const rawDir = freshDir();
+  loadRaw(rawDir);
+  const raw = inChild('measure-raw', rawDir);
   const n = `keys=${String(keyCount)}`;
   report(`one-key range p50 ${n}`, ours.one.p50, { name: 'raw lmdb get p50', value: raw.one.p50 });
   report(`one-key range p99 ${n}`, ours.one.p99, { name: 'raw lmdb get p99', value: raw.one.p99 });
@@ -262,6 +293,12 @@ async function atScale(): Promise<void> {
     value: raw.hundred.p99,
   });
   report(`rss after reads ${n}`, ours.rssMb, { name: 'issue target', value: 400, unit: 'MB' });
+  // Context for the target: the same reads on a raw LMDB table of the same keys and values.
+  report(`rss after the same reads, raw lmdb ${n}`, raw.rssMb, {
+    name: 'issue target (rss)',
+    value: 400,
+    unit: 'MB',
+  });
   report(`js heap used after reads ${n}`, ours.heapMb, {
     name: 'issue target (rss)',
     value: 400,
@@ -280,9 +317,10 @@ async function atScale(): Promise<void> {
   report(`reopen ${n}`, ours.openMs, { name: 'raw lmdb open', value: raw.openMs, unit: 'ms' });
 }
 
-if (process.argv[2] === 'measure-store') {
-  // The child: measure the store in `argv[3]` and print the result as one JSON object.
-  process.stdout.write(JSON.stringify(await measureStore(process.argv[3] ?? '')));
+if (process.argv[2] === 'measure-store' || process.argv[2] === 'measure-raw') {
+  // The child: measure the store (or raw table) in `argv[3]`, print the result as one JSON object.
+  const measure = process.argv[2] === 'measure-store' ? measureStore : measureRaw;
+  process.stdout.write(JSON.stringify(await measure(process.argv[3] ?? '')));
 } else {
   try {
     if (process.env['BENCH_SKIP_THROUGHPUT'] !== '1') await throughput();

@@ -165,6 +165,28 @@ describe('MvccStore', () => {
     expect(rangeShow({ key: enc('a'), revision: 3 })).toEqual(['a=2 c2 m3 v2 l0']);
   });
 
+  it('keeps versions right for keys after, before and at the end of the index', async () => {
+    put('b', '1'); // 2: after the end of an empty index
+    put('c', '1'); // 3: after the end
+    put('a', '1'); // 4: before it
+    put('c', '2'); // 5: at it
+    t.do1({ deleteRange: { key: enc('c') } }); // 6
+    t.do1({ compaction: { revision: 6 } }); // c's record goes: the index ends at b again
+    await t.store.runCompaction();
+    put('c', '3'); // 7: after the end again, a new generation
+    put('bb', '1'); // 8: between
+    await t.reopen(); // the end is read back from LMDB
+    put('d', '1'); // 9
+    put('c', '4'); // 10
+    expect(rangeShow({ key: enc('a'), rangeEnd: enc('z') })).toEqual([
+      'a=1 c4 m4 v1 l0',
+      'b=1 c2 m2 v1 l0',
+      'bb=1 c8 m8 v1 l0',
+      'c=4 c7 m10 v2 l0',
+      'd=1 c9 m9 v1 l0',
+    ]);
+  });
+
   it('survives a reopen with its revision, index and data', async () => {
     put('a', '1');
     put('a', '2');
