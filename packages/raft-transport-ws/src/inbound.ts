@@ -1,22 +1,16 @@
 // The server side of peer connections. A connection must say HELLO first (within
-// handshakeWaitMs); after WELCOME it is either a member's stream, whose BATCH frames carry
-// messages to us in order, or a single snapshot transfer. Any frame that fails to decode or
+// handshakeWaitMs); after WELCOME it is either the stream of a member pair, handed to that
+// peer's link (see stream.ts and peer-link.ts), or a single snapshot transfer. Any frame that fails to decode or
 // validate closes that connection with DECODE_FAILED; nothing a peer sends can throw out of here.
 import { createHash } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Message } from '@keel/raft-core';
 import { ChunkQueue } from './chunk-queue.js';
-import {
-  connPurposes,
-  controlFrame,
-  decodeBatch,
-  decodeControl,
-  decodeMessage,
-  frameKinds,
-} from './codec.js';
-import { frameBytes, startLiveness, type TransportContext } from './context.js';
-import { TransportError, isTransportError } from './errors.js';
+import { connPurposes, controlFrame, decodeControl, decodeMessage, frameKinds } from './codec.js';
+import { frameBytes, startLiveness } from './context.js';
+import { TransportError } from './errors.js';
 import { checkHello, closeCodes, welcomeFrame, type Hello } from './handshake.js';
+import { batchReceiver, closeDecodeFailed, type StreamHost } from './stream.js';
 
 /** A snapshot arriving from a peer: its MsgSnap and its body, to be consumed once. */
 export interface IncomingSnapshot {
@@ -30,17 +24,18 @@ export interface IncomingSnapshot {
 }
 
 /** What an inbound connection needs from its transport. */
-export interface InboundHost {
-  readonly ctx: TransportContext;
+export interface InboundHost extends StreamHost {
   isKnownPeer(id: number): boolean;
   /** True when `id` was removed from the cluster (its connections are refused as such). */
   isRemovedPeer(id: number): boolean;
-  /** Registers `ws` as the stream from `peer`, replacing (closing) an older one. */
-  registerStream(peer: number, ws: WebSocket): void;
-  unregisterStream(peer: number, ws: WebSocket): void;
-  /** True when fault injection cuts the link from `peer`. */
-  isCutFrom(peer: number): boolean;
-  deliver(m: Message): void;
+  /** False when the link to `peer` refuses a stream it dialled (our own dial wins). */
+  mayAdoptStream(peer: number): boolean;
+  /** Makes `ws`, handshaken and welcomed, the stream with `peer`. */
+  adoptStream(peer: number, ws: WebSocket): void;
+  /** True when `ws` is the current stream with `peer` (frames on others are dropped). */
+  isStream(peer: number, ws: WebSocket): boolean;
+  /** A stream connection `peer` dialled has closed with `code`. */
+  streamClosed(peer: number, ws: WebSocket, code: number): void;
   /** Stores a snapshot; undefined when this member does not take snapshots. */
   readonly onSnapshot: ((s: IncomingSnapshot) => Promise<void>) | undefined;
   /** Returns false when too many snapshots are already arriving. */
@@ -56,14 +51,9 @@ interface Conn {
   readonly remoteHost: string;
 }
 
-function closeDecodeFailed(conn: Conn, e: unknown): void {
-  if (!isTransportError(e, 'DECODE_FAILED')) throw e;
-  const { host, ws, remote: from, remoteHost } = conn;
-  host.ctx.stats.decodeFailures++;
-  host.ctx.logOnce(`in:${remoteHost}:decode`, `closing connection from ${from}: ${e.message}`, {
-    code: 'DECODE_FAILED',
-  });
-  ws.close(closeCodes.DECODE_FAILED, 'decode failed');
+function failDecode(conn: Conn, error: unknown): void {
+  const { host, ws, remote, remoteHost } = conn;
+  closeDecodeFailed(host.ctx, ws, { error, from: remote, logKey: `in:${remoteHost}:decode` });
 }
 
 /** Handles one accepted WebSocket until it closes. `remote` names it in log lines. */
@@ -89,14 +79,14 @@ export function acceptConnection(host: InboundHost, ws: WebSocket, remote: strin
     const frame = frameBytes(data, isBinary);
     if (frame === undefined) {
       const e = new TransportError({ code: 'DECODE_FAILED', message: 'not a binary frame' });
-      closeDecodeFailed(conn, e);
+      failDecode(conn, e);
       return;
     }
     ctx.stats.receivedFrames++;
     try {
       onFrame(frame);
     } catch (e) {
-      closeDecodeFailed(conn, e);
+      failDecode(conn, e);
     }
   });
   ws.on('error', (err) => {
@@ -141,6 +131,11 @@ function acceptHello(conn: Conn, frame: Buffer): Hello | undefined {
     ws.close(check.closeCode, check.reason);
     return undefined;
   }
+  if (check.hello.purpose === connPurposes.STREAM && !host.mayAdoptStream(check.hello.from)) {
+    // Both members dialled at once and ours wins; the peer takes ours instead.
+    ws.close(closeCodes.REPLACED, 'the pair has a connection already');
+    return undefined;
+  }
   ctx.forgetPrefix(`in:${check.hello.from}:`);
   ctx.forgetPrefix(`in:${conn.remoteHost}:`);
   ws.send(welcomeFrame(ctx), { binary: true });
@@ -148,31 +143,14 @@ function acceptHello(conn: Conn, frame: Buffer): Hello | undefined {
 }
 
 function streamReceiver(host: InboundHost, ws: WebSocket, peer: number): (frame: Buffer) => void {
-  const { ctx } = host;
-  host.registerStream(peer, ws);
-  ws.on('close', () => {
-    host.unregisterStream(peer, ws);
+  host.adoptStream(peer, ws);
+  ws.on('close', (code) => {
+    host.streamClosed(peer, ws, code);
   });
+  const receive = batchReceiver(host, peer);
   return (frame) => {
-    if (frame[0] !== frameKinds.BATCH) {
-      throw new TransportError({ code: 'DECODE_FAILED', message: 'expected a batch' });
-    }
-    const messages = decodeBatch(frame.subarray(1));
-    for (const m of messages) {
-      if (m.from !== peer || m.to !== ctx.memberId) {
-        throw new TransportError({
-          code: 'DECODE_FAILED',
-          message: `message ${m.from}->${m.to} on the stream of ${peer}`,
-        });
-      }
-    }
-    // Decoding finished before any delivery: a bad frame delivers nothing of itself.
-    if (host.isCutFrom(peer)) {
-      ctx.stats.droppedByFaults += messages.length;
-      return;
-    }
-    ctx.stats.receivedMsgs += messages.length;
-    for (const m of messages) host.deliver(m);
+    // A replaced connection's late frames are dropped, so delivery never goes back in order.
+    if (host.isStream(peer, ws)) receive(frame);
   };
 }
 

@@ -1,17 +1,20 @@
-// One outbound stream connection to one peer: the only path our messages to that peer take, so
-// per-link order is the order of one TCP connection. It owns the bounded send queue, batches a
-// turn's messages into frames of about batchBytesTarget, reconnects with jittered exponential backoff, and keeps the
+// One peer's link: the bounded send queue and the pair's single stream connection, which carries
+// messages both ways. Each member dials while it has no stream. When both dial at once, the
+// lower member ID's dial wins: the lower member refuses the peer's dial (REPLACED) while its own
+// is in flight or open, and the higher member takes the peer's dial and drops its own. Our
+// messages to the peer take only the current stream, so per-link order is the order of one TCP
+// connection; frames that arrive on a connection after it was replaced are dropped. The link batches a turn's messages
+// into frames of about batchBytesTarget, redials with jittered exponential backoff, and keeps the
 // time since it has been continuously connected.
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { assert } from './assert.js';
 import { buildFrame, connPurposes, frameKinds, type EncodedMessage } from './codec.js';
 import { frameBytes, startLiveness, type TransportContext } from './context.js';
-import { isTransportError } from './errors.js';
+import { TransportError, isTransportError } from './errors.js';
 import { checkWelcome, closeCodes, helloFrame, isRefusalCode } from './handshake.js';
 import { batchBytesTarget, frameHeaderBytes, type TransportLimits } from './limits.js';
-
-type LinkState = 'idle' | 'connecting' | 'open' | 'closed';
+import { batchReceiver, closeDecodeFailed, type StreamHost } from './stream.js';
 
 /** Options for a ws client connecting to a peer URL (shared with snapshot connections). */
 export function clientOptions(ctx: TransportContext): WebSocket.ClientOptions {
@@ -40,10 +43,15 @@ export function reconnectDelayMs(
   return ceilingMs / 2 + random() * (ceilingMs / 2);
 }
 
-/** The outbound half of a peer: see the file comment. */
+/** A peer's link: see the file comment. */
 export class PeerLink {
-  private state: LinkState = 'idle';
-  private ws: WebSocket | undefined;
+  private readonly ctx: TransportContext;
+  private closed = false;
+  /** The open stream connection our messages take, whichever member dialled it. */
+  private stream: WebSocket | undefined;
+  /** Our own connection to the peer, from dialling until it closes. */
+  private dial: WebSocket | undefined;
+  private stopDialLiveness: (() => void) | undefined;
   // Invariant: queueBytes is the sum of the byte lengths in queue.
   private queue: EncodedMessage[] = [];
   private queueBytes = 0;
@@ -51,20 +59,33 @@ export class PeerLink {
   private awaitingDrain = false;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private stopLiveness: (() => void) | undefined;
   private queueFullEpisode = false;
-  /** `performance.now()` when the current connection completed its handshake. */
+  private readonly receive: (frame: Buffer) => void;
+  /** True when this member has the lower ID, so its dial wins when both members dial at once. */
+  private readonly dialWins: boolean;
+  /** `performance.now()` when the pair last became connected (a replacement keeps it). */
   connectedSince: number | undefined;
 
   constructor(
-    private readonly ctx: TransportContext,
+    host: StreamHost,
     readonly peer: number,
     readonly url: string,
-  ) {}
+  ) {
+    this.ctx = host.ctx;
+    this.receive = batchReceiver(host, peer);
+    this.dialWins = host.ctx.memberId < peer;
+  }
 
   /** Starts connecting; idempotent. */
   start(): void {
-    if (this.state === 'idle' && this.reconnectTimer === undefined) this.connect();
+    if (this.dial === undefined && this.reconnectTimer === undefined && this.shouldDial()) {
+      this.connect();
+    }
+  }
+
+  /** True when this side should dial: while it has no stream. */
+  private shouldDial(): boolean {
+    return !this.closed && this.stream === undefined;
   }
 
   /**
@@ -82,7 +103,7 @@ export class PeerLink {
       ctx.reportUnreachable(this.peer);
       return;
     }
-    if (this.state !== 'open') {
+    if (this.stream === undefined) {
       ctx.stats.droppedDisconnected++;
       ctx.reportUnreachable(this.peer);
       return;
@@ -126,8 +147,8 @@ export class PeerLink {
    * pending while messages wait.
    */
   private flush(): void {
-    const ws = this.ws;
-    if (this.state !== 'open' || ws === undefined || this.queue.length === 0) return;
+    const ws = this.stream;
+    if (ws === undefined || this.queue.length === 0) return;
     const { limits } = this.ctx;
     let taken = 0;
     let frame: Buffer | undefined;
@@ -172,10 +193,10 @@ export class PeerLink {
 
   private connect(): void {
     this.reconnectTimer = undefined;
-    if (this.state === 'closed') return;
-    this.state = 'connecting';
+    if (!this.shouldDial()) return;
     const ws = new WebSocket(this.url, clientOptions(this.ctx));
-    this.ws = ws;
+    this.dial = ws;
+    let welcomed = false;
     const handshakeTimer = setTimeout(() => {
       ws.close(closeCodes.HANDSHAKE_TIMEOUT, 'no welcome in time');
     }, this.ctx.limits.handshakeWaitMs);
@@ -183,33 +204,49 @@ export class PeerLink {
       ws.send(helloFrame(this.ctx, this.peer, connPurposes.STREAM), { binary: true });
     });
     ws.on('message', (data, isBinary) => {
+      const frame = frameBytes(data, isBinary);
+      if (welcomed) {
+        this.receiveOn(ws, frame);
+        return;
+      }
       clearTimeout(handshakeTimer);
-      this.onFrame(ws, frameBytes(data, isBinary));
+      welcomed = this.checkWelcome(ws, frame);
+      if (welcomed) this.onDialOpen(ws);
     });
     ws.on('error', (err) => {
       this.ctx.logOnce(
         `link:${this.peer}:error:${err.message}`,
         `cannot reach member ${this.peer} at ${this.url}: ${err.message}`,
-        {
-          peer: this.peer,
-          url: this.url,
-        },
+        { peer: this.peer, url: this.url },
       );
     });
     ws.on('close', (code, reason) => {
       clearTimeout(handshakeTimer);
-      this.onClose(ws, code, reason.toString());
+      this.onDialClose(ws, code, reason.toString());
     });
   }
 
-  private onFrame(ws: WebSocket, frame: Buffer | undefined): void {
-    if (ws !== this.ws || this.state !== 'connecting') {
-      ws.close(closeCodes.DECODE_FAILED, 'unexpected frame');
-      return;
+  /** Handles a frame on our dial after the handshake: a batch, if the dial is still the stream. */
+  private receiveOn(ws: WebSocket, frame: Buffer | undefined): void {
+    // A replaced connection's late frames are dropped, so delivery never goes back in order.
+    if (ws !== this.stream || ws.readyState !== WebSocket.OPEN) return;
+    this.ctx.stats.receivedFrames++;
+    try {
+      if (frame === undefined) {
+        throw new TransportError({ code: 'DECODE_FAILED', message: 'not a binary frame' });
+      }
+      this.receive(frame);
+    } catch (error) {
+      const from = `member ${this.peer} at ${this.url}`;
+      closeDecodeFailed(this.ctx, ws, { error, from, logKey: `link:${this.peer}:decode` });
     }
+  }
+
+  /** Checks the WELCOME on our dial; returns true when it is the member we meant to reach. */
+  private checkWelcome(ws: WebSocket, frame: Buffer | undefined): boolean {
     if (frame?.[0] !== frameKinds.WELCOME) {
       ws.close(closeCodes.DECODE_FAILED, 'expected welcome');
-      return;
+      return false;
     }
     let refusal: { closeCode: number; reason: string } | undefined;
     try {
@@ -218,47 +255,109 @@ export class PeerLink {
       if (!isTransportError(e, 'DECODE_FAILED')) throw e;
       refusal = { closeCode: closeCodes.DECODE_FAILED, reason: 'bad welcome' };
     }
-    if (refusal !== undefined) {
-      this.ctx.stats.handshakesRefused++;
-      this.ctx.logOnce(
-        `link:${this.peer}:refused:${refusal.closeCode}`,
-        `refusing member ${this.peer} at ${this.url}: ${refusal.reason}`,
-        { code: 'HANDSHAKE_REFUSED', peer: this.peer, url: this.url, closeCode: refusal.closeCode },
-      );
-      ws.close(refusal.closeCode, refusal.reason);
-      return;
-    }
-    this.onOpen(ws);
+    if (refusal === undefined) return true;
+    this.ctx.stats.handshakesRefused++;
+    this.ctx.logOnce(
+      `link:${this.peer}:refused:${refusal.closeCode}`,
+      `refusing member ${this.peer} at ${this.url}: ${refusal.reason}`,
+      { code: 'HANDSHAKE_REFUSED', peer: this.peer, url: this.url, closeCode: refusal.closeCode },
+    );
+    ws.close(refusal.closeCode, refusal.reason);
+    return false;
   }
 
-  private onOpen(ws: WebSocket): void {
-    this.state = 'open';
+  private onDialOpen(ws: WebSocket): void {
     this.attempt = 0;
-    this.connectedSince = performance.now();
-    this.stopLiveness = startLiveness(ws, this.ctx.limits.pingMs);
     this.ctx.forgetPrefix(`link:${this.peer}:`);
+    if (ws !== this.dial || this.stream !== undefined) {
+      // The peer's own dial got through first and won: ours is not needed.
+      ws.close(closeCodes.REPLACED, 'the pair has a connection already');
+      return;
+    }
+    this.stopDialLiveness = startLiveness(ws, this.ctx.limits.pingMs);
+    this.adopt(ws);
     this.ctx.logger.info(`connected to member ${this.peer} at ${this.url}`, {
       peer: this.peer,
       url: this.url,
     });
   }
 
-  private onClose(ws: WebSocket, code: number, reason: string): void {
-    if (ws !== this.ws) return;
-    this.ws = undefined;
-    this.stopLiveness?.();
-    this.stopLiveness = undefined;
-    const wasOpen = this.state === 'open';
+  /**
+   * True when a stream connection the peer dialled may become the stream: always for the higher
+   * member, and for the lower one while it has no dial of its own in flight or open.
+   */
+  mayAdoptInbound(): boolean {
+    return !this.closed && !(this.dialWins && this.dial !== undefined);
+  }
+
+  /** Makes a stream connection the peer dialled (handshaken, WELCOME sent) the stream. */
+  adoptInbound(ws: WebSocket): void {
+    assert(this.mayAdoptInbound(), 'an inbound stream is adopted only when allowed');
+    const wasDown = this.stream === undefined;
+    this.adopt(ws);
+    this.abandonDial();
+    if (wasDown) this.ctx.logger.info(`member ${this.peer} connected`, { peer: this.peer });
+  }
+
+  /** True when `ws` is the connection the link currently sends and receives on. */
+  isStream(ws: WebSocket): boolean {
+    return ws === this.stream;
+  }
+
+  /** A connection the peer dialled has closed with `code`. */
+  inboundClosed(ws: WebSocket, code: number): void {
+    if (ws !== this.stream) return;
+    this.streamLost(code);
+    this.maybeRedial();
+  }
+
+  /** Makes `ws` the stream; an older stream is closed, and its late frames dropped. */
+  private adopt(ws: WebSocket): void {
+    const old = this.stream;
+    this.stream = ws;
+    this.connectedSince ??= performance.now();
+    if (old !== undefined && old !== ws) {
+      old.close(closeCodes.REPLACED, 'replaced by a newer connection');
+    }
+    if (this.queue.length > 0 && !this.flushScheduled && !this.awaitingDrain) this.flush();
+  }
+
+  /** Stops dialling once the peer's dial is the stream. */
+  private abandonDial(): void {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const dial = this.dial;
+    if (dial === undefined || dial === this.stream) return;
+    this.dial = undefined;
+    this.stopDialLiveness?.();
+    this.stopDialLiveness = undefined;
+    if (dial.readyState === WebSocket.CONNECTING) dial.terminate();
+    else dial.close(closeCodes.REPLACED, 'the pair has a connection already');
+  }
+
+  private streamLost(code: number): void {
+    this.stream = undefined;
     this.connectedSince = undefined;
     this.awaitingDrain = false;
-    if (this.queue.length > 0) {
-      this.ctx.stats.droppedDisconnected += this.queue.length;
-      this.ctx.reportUnreachable(this.peer);
-    }
+    if (this.queue.length > 0) this.ctx.stats.droppedDisconnected += this.queue.length;
     this.queue = [];
     this.queueBytes = 0;
-    if (this.state === 'closed') return;
-    this.state = 'idle';
+    if (this.closed) return;
+    this.ctx.logger.info(`lost connection to member ${this.peer} (${code})`, {
+      peer: this.peer,
+      closeCode: code,
+    });
+    this.ctx.reportUnreachable(this.peer);
+  }
+
+  private onDialClose(ws: WebSocket, code: number, reason: string): void {
+    if (ws === this.dial) {
+      this.dial = undefined;
+      this.stopDialLiveness?.();
+      this.stopDialLiveness = undefined;
+    }
+    if (ws === this.stream) this.streamLost(code);
+    if (this.closed) return;
     if (isRefusalCode(code)) {
       this.ctx.stats.handshakesRefused++;
       this.ctx.logOnce(
@@ -267,17 +366,12 @@ export class PeerLink {
         { code: 'HANDSHAKE_REFUSED', peer: this.peer, url: this.url, closeCode: code },
       );
       if (code === closeCodes.MEMBER_REMOVED) this.ctx.reportRemoved(this.peer);
-    } else if (wasOpen) {
-      this.ctx.logger.info(`lost connection to member ${this.peer} (${code})`, {
-        peer: this.peer,
-        closeCode: code,
-      });
-      this.ctx.reportUnreachable(this.peer);
     }
-    this.scheduleReconnect();
+    this.maybeRedial();
   }
 
-  private scheduleReconnect(): void {
+  private maybeRedial(): void {
+    if (this.dial !== undefined || this.reconnectTimer !== undefined || !this.shouldDial()) return;
     const delayMs = reconnectDelayMs(this.attempt, this.ctx.limits, this.ctx.random);
     this.attempt++;
     this.reconnectTimer = setTimeout(() => {
@@ -286,20 +380,22 @@ export class PeerLink {
     this.reconnectTimer.unref();
   }
 
-  /** Closes the connection for good and drops whatever is queued. Idempotent. */
+  /** Closes the link's connections for good and drops whatever is queued. Idempotent. */
   close(code: number = closeCodes.GOING_AWAY): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
+    if (this.closed) return;
+    this.closed = true;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     this.connectedSince = undefined;
-    this.stopLiveness?.();
+    this.stopDialLiveness?.();
     this.queue = [];
     this.queueBytes = 0;
-    const ws = this.ws;
-    this.ws = undefined;
-    if (ws === undefined) return;
-    if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
-    else ws.close(code, 'closing');
+    for (const ws of new Set([this.stream, this.dial])) {
+      if (ws === undefined) continue;
+      if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+      else ws.close(code, 'closing');
+    }
+    this.stream = undefined;
+    this.dial = undefined;
   }
 }

@@ -1,5 +1,5 @@
-// The transport: one server for inbound connections, one PeerLink per peer for outbound ones.
-// See the README's "Connection layout" for how the pieces fit. The send path is synchronous:
+// The transport: one server for inbound connections, one PeerLink per peer holding the pair's
+// stream connection. See the README's "Connection layout" for how the pieces fit. The send path is synchronous:
 // `send` encodes each message once and queues it; frames leave from a microtask at the turn's end.
 import {
   createServer as createHttpServer,
@@ -51,8 +51,8 @@ export interface Transport {
   /** Removes a peer and closes its connections. @throws `PEER_UNKNOWN`. */
   removePeer(peer: number): void;
   /**
-   * `performance.now()` at which the outbound connection to `peer` last completed its
-   * handshake, or undefined while not connected. embed derives etcd's "connected for 5 s".
+   * `performance.now()` at which the stream connection with `peer` last came up after being
+   * down, or undefined while not connected. embed derives etcd's "connected for 5 s".
    */
   connectedSinceMs(peer: number): number | undefined;
   /** Milliseconds `peer` has been continuously connected; 0 when it is not. */
@@ -74,7 +74,6 @@ class WsTransport implements Transport, InboundHost {
   readonly faults = new FaultTable();
   readonly onSnapshot: TransportConfig['onSnapshot'];
   private readonly links = new Map<number, PeerLink>();
-  private readonly streams = new Map<number, WebSocket>();
   private server: HttpServer | undefined;
   private wss: WebSocketServer | undefined;
   private started: Promise<{ readonly url: string }> | undefined;
@@ -96,7 +95,7 @@ class WsTransport implements Transport, InboundHost {
     });
     this.onSnapshot = config.onSnapshot;
     for (const [peer, url] of config.peers ?? [])
-      this.links.set(peer, new PeerLink(this.ctx, peer, url));
+      this.links.set(peer, new PeerLink(this, peer, url));
   }
 
   start(): Promise<{ readonly url: string }> {
@@ -239,7 +238,7 @@ class WsTransport implements Transport, InboundHost {
     const old = this.links.get(peer);
     if (old?.url === url) return;
     old?.close();
-    const link = new PeerLink(this.ctx, peer, url);
+    const link = new PeerLink(this, peer, url);
     this.links.set(peer, link);
     this.ctx.forgetPrefix(`send:unknown:${peer}`);
     if (this.started !== undefined && this.server?.listening === true) link.start();
@@ -251,8 +250,6 @@ class WsTransport implements Transport, InboundHost {
       throw new TransportError({ code: 'PEER_UNKNOWN', message: `no peer ${peer}` });
     link.close(closeCodes.PEER_REMOVED);
     this.links.delete(peer);
-    this.streams.get(peer)?.close(closeCodes.PEER_REMOVED, 'peer removed');
-    this.streams.delete(peer);
   }
 
   connectedSinceMs(peer: number): number | undefined {
@@ -278,14 +275,20 @@ class WsTransport implements Transport, InboundHost {
     return this.config.isRemovedMember?.(id) === true;
   }
 
-  registerStream(peer: number, ws: WebSocket): void {
-    const old = this.streams.get(peer);
-    this.streams.set(peer, ws);
-    old?.close(closeCodes.REPLACED, 'replaced by a newer connection');
+  mayAdoptStream(peer: number): boolean {
+    return this.links.get(peer)?.mayAdoptInbound() ?? false;
   }
 
-  unregisterStream(peer: number, ws: WebSocket): void {
-    if (this.streams.get(peer) === ws) this.streams.delete(peer);
+  adoptStream(peer: number, ws: WebSocket): void {
+    this.links.get(peer)?.adoptInbound(ws);
+  }
+
+  isStream(peer: number, ws: WebSocket): boolean {
+    return this.links.get(peer)?.isStream(ws) ?? false;
+  }
+
+  streamClosed(peer: number, ws: WebSocket, code: number): void {
+    this.links.get(peer)?.inboundClosed(ws, code);
   }
 
   isCutFrom(peer: number): boolean {
