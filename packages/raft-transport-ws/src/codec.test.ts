@@ -147,4 +147,55 @@ describe('codec', () => {
       'ack must be a 2-tuple',
     );
   });
+
+  it('reads any msgpack form of a tuple: the general reader takes over where the fast one stops', () => {
+    const hb = (commit: number): Message => ({
+      type: 'MsgHeartbeat',
+      to: 2,
+      from: 1,
+      term: 1,
+      logTerm: 0,
+      index: 0,
+      commit,
+      entries: [],
+      reject: false,
+      rejectHint: 0,
+      context: Buffer.alloc(0),
+    });
+    // The same tuple as a general msgpack packer writes it (bin8 byte fields, nil snapshot).
+    const typeIndex = messageTypes.indexOf('MsgHeartbeat');
+    const packed = (commit: number, rejectHint: number): Uint8Array =>
+      controlFrame(frameKinds.BATCH, [
+        ...[typeIndex, 2, 1, 1, 0, 0, commit, false, rejectHint, null],
+        ...[[], [], [], [], Buffer.alloc(0), Buffer.alloc(0)],
+      ]).subarray(1);
+    const snap: Message = {
+      ...hb(3),
+      type: 'MsgSnap',
+      snapshot: {
+        data: Buffer.alloc(0),
+        metadata: {
+          index: 0,
+          term: 0,
+          confState: {
+            voters: [1],
+            learners: [],
+            votersOutgoing: [],
+            learnersNext: [],
+            autoLeave: false,
+          },
+        },
+      },
+    };
+    const joined = (...parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
+    expect(decodeBatch(joined(batch([hb(1)]), packed(2, 0), batch([snap, hb(4)])))).toEqual([
+      hb(1),
+      hb(2),
+      snap,
+      hb(4),
+    ]);
+    // A float where an integer belongs: the general reader decodes it, the gateway refuses it.
+    expect(decodeError(joined(batch([hb(1)]), packed(2, 0.5)))).toContain('rejectHint');
+    expect(decodeError(batch([{ ...hb(1), rejectHint: -1 }]))).toContain('rejectHint');
+  });
 });

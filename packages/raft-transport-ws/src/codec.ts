@@ -31,6 +31,8 @@ import {
 } from '@keel/raft-core';
 import { assert } from './assert.js';
 import { TransportError } from './errors.js';
+import { readMessageTuple } from './tuple-reader.js';
+import { TupleWriter, arrayHeaderBytes, binHeaderBytes, numberBytes } from './tuple-writer.js';
 
 /** The version both ends must agree on in the handshake. */
 export const protocolVersion = 1;
@@ -93,61 +95,87 @@ export interface EncodedMessage {
 const messageFieldCount = 16;
 // msgpack array16 header for the sixteen-field message tuple.
 const messageArrayHeader = Uint8Array.from([0xdc, 0x00, messageFieldCount]);
-const packedFieldCount = messageFieldCount - 2;
-const packedFieldsHeader = 0x90 | packedFieldCount;
+const nilBytes = 1;
 
-/** A msgpack bin32 header for `sizeBytes` bytes. */
-function bin32Header(sizeBytes: number): Buffer {
-  const header = Buffer.allocUnsafe(5);
-  header[0] = 0xc6;
-  header.writeUInt32BE(sizeBytes, 1);
-  return header;
+/** Bytes of the fixed fields (type ... rejectHint) and the entry columns of `m`. */
+function headBytes(m: Message, snapshot: Uint8Array | undefined): number {
+  let sizeBytes =
+    messageArrayHeader.byteLength +
+    numberBytes(messageTypeIndex.get(m.type) ?? 0) +
+    numberBytes(m.to) +
+    numberBytes(m.from) +
+    numberBytes(m.term) +
+    numberBytes(m.logTerm) +
+    numberBytes(m.index) +
+    numberBytes(m.commit) +
+    1 +
+    numberBytes(m.rejectHint) +
+    (snapshot === undefined ? nilBytes : snapshot.byteLength) +
+    4 * arrayHeaderBytes(m.entries.length) +
+    binHeaderBytes;
+  for (const e of m.entries) {
+    const type = entryTypeIndex.get(e.type);
+    sizeBytes += numberBytes(e.term) + numberBytes(e.index) + numberBytes(e.data.byteLength);
+    sizeBytes += type === undefined ? nilBytes : numberBytes(type);
+  }
+  return sizeBytes;
 }
 
-/** Packs one message. Its parts may be kept: msgpackr never reuses a returned buffer. */
+/** Writes the entry columns: terms, indexes, types, sizes. */
+function writeColumns(w: TupleWriter, entries: readonly Entry[]): void {
+  w.arrayHeader(entries.length);
+  for (const e of entries) w.number(e.term);
+  w.arrayHeader(entries.length);
+  for (const e of entries) w.number(e.index);
+  w.arrayHeader(entries.length);
+  for (const e of entries) w.maybeNumber(entryTypeIndex.get(e.type));
+  w.arrayHeader(entries.length);
+  for (const e of entries) w.number(e.data.byteLength);
+}
+
+/**
+ * Packs one message. Its parts may be kept: each call writes fresh buffers. The fixed fields
+ * and entry columns are written by hand into one buffer; the context and the entries' data
+ * follow as parts of their own, so their bytes are copied once, into the frame.
+ */
 export function encodeMessage(m: Message): EncodedMessage {
-  const count = m.entries.length;
-  const terms = new Array<number>(count);
-  const indexes = new Array<number>(count);
-  const types = new Array<number | undefined>(count);
-  const sizes = new Array<number>(count);
-  const parts: Uint8Array[] = [messageArrayHeader];
-  let dataBytes = 0;
-  for (let i = 0; i < count; i++) {
-    const e = m.entries[i] as Entry;
-    terms[i] = e.term;
-    indexes[i] = e.index;
-    types[i] = entryTypeIndex.get(e.type);
-    sizes[i] = e.data.byteLength;
-    dataBytes += e.data.byteLength;
-  }
-  const head = packr.pack([
-    messageTypeIndex.get(m.type),
-    m.to,
-    m.from,
-    m.term,
-    m.logTerm,
-    m.index,
-    m.commit,
-    m.reject,
-    m.rejectHint,
-    m.snapshot === undefined ? null : snapshotTuple(m.snapshot),
-    terms,
-    indexes,
-    types,
-    sizes,
-  ]);
-  assert(head[0] === packedFieldsHeader, 'the packed fields form a fixarray');
-  parts.push(
-    head.subarray(1),
-    bin32Header(m.context.byteLength),
-    m.context,
-    bin32Header(dataBytes),
+  const snapshot = m.snapshot === undefined ? undefined : packr.pack(snapshotTuple(m.snapshot));
+  const contextBytes = m.context.byteLength;
+  const head = Buffer.allocUnsafe(
+    headBytes(m, snapshot) + (contextBytes === 0 ? binHeaderBytes : 0),
   );
+  const w = new TupleWriter(head);
+  w.bytes(messageArrayHeader);
+  w.maybeNumber(messageTypeIndex.get(m.type));
+  w.number(m.to);
+  w.number(m.from);
+  w.number(m.term);
+  w.number(m.logTerm);
+  w.number(m.index);
+  w.number(m.commit);
+  w.boolean(m.reject);
+  w.number(m.rejectHint);
+  if (snapshot === undefined) w.maybeNumber(undefined);
+  else w.bytes(snapshot);
+  writeColumns(w, m.entries);
+  w.binHeader(contextBytes);
+  let dataBytes = 0;
+  for (const e of m.entries) dataBytes += e.data.byteLength;
+  const parts: Uint8Array[] = [head];
+  if (contextBytes === 0) {
+    w.binHeader(dataBytes);
+  } else {
+    const dataHeader = new TupleWriter(Buffer.allocUnsafe(binHeaderBytes));
+    dataHeader.binHeader(dataBytes);
+    parts.push(m.context, dataHeader.buf);
+  }
+  assert(w.offset === head.byteLength, 'the head is as long as computed');
   for (const e of m.entries) parts.push(e.data);
-  const sizeBytes =
-    messageArrayHeader.byteLength + head.byteLength - 1 + 10 + m.context.byteLength + dataBytes;
-  return { parts, sizeBytes };
+  return {
+    parts,
+    sizeBytes:
+      head.byteLength + contextBytes + (contextBytes === 0 ? 0 : binHeaderBytes) + dataBytes,
+  };
 }
 
 function asTuple(v: unknown, length: number, what: string): unknown[] {
@@ -256,15 +284,32 @@ export function controlFrame(kind: number, value: readonly unknown[]): Buffer {
  *
  * @throws TransportError `DECODE_FAILED` when any part fails to decode or validate.
  */
-export function decodeBatch(payload: Uint8Array): Message[] {
-  if (payload.byteLength === 0) decodeFailed('empty batch');
-  let values: unknown[];
+export function decodeBatch(bytes: Uint8Array): Message[] {
+  if (bytes.byteLength === 0) decodeFailed('empty batch');
+  const payload = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const messages: Message[] = [];
+  let offset = 0;
+  while (offset < payload.byteLength) {
+    const read = readMessageTuple(payload, offset);
+    if (read === undefined) {
+      for (const v of unpackRest(payload.subarray(offset))) messages.push(messageFromTuple(v));
+      break;
+    }
+    messages.push(messageFromTuple(read.tuple));
+    offset = read.end;
+  }
+  return messages;
+}
+
+/** The general msgpack reader, for what the tuple reader does not know. */
+function unpackRest(payload: Uint8Array): unknown[] {
   try {
-    values = packr.unpackMultiple(payload) as unknown[];
+    return packr.unpackMultiple(payload) as unknown[];
   } catch (e) {
     decodeFailed('batch is not msgpack', e);
   }
-  return values.map(messageFromTuple);
 }
 
 /**

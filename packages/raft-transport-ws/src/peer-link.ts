@@ -16,6 +16,9 @@ import { checkWelcome, closeCodes, helloFrame, isRefusalCode } from './handshake
 import { batchBytesTarget, frameHeaderBytes, type TransportLimits } from './limits.js';
 import { batchReceiver, closeDecodeFailed, type StreamHost } from './stream.js';
 
+/** ws send options of every frame (one shared object: no allocation per frame). */
+const binaryFrame = { binary: true } as const;
+
 /** Options for a ws client connecting to a peer URL (shared with snapshot connections). */
 export function clientOptions(ctx: TransportContext): WebSocket.ClientOptions {
   return {
@@ -164,7 +167,7 @@ export class PeerLink {
         for (const part of next.parts) parts.push(part);
         taken++;
       }
-      if (frame !== undefined) ws.send(frame, { binary: true });
+      if (frame !== undefined) ws.send(frame, binaryFrame);
       frame = buildFrame(frameKinds.BATCH, parts);
       // Pair assertion: frames are checked against frameBytesMax here and by the receiver.
       assert(frame.byteLength === sizeBytes, 'a frame is as long as its parts');
@@ -174,7 +177,7 @@ export class PeerLink {
     this.queue = taken === this.queue.length ? [] : this.queue.slice(taken);
     if (this.queue.length === 0) {
       this.queueFullEpisode = false;
-      ws.send(frame, { binary: true });
+      ws.send(frame, binaryFrame);
       return;
     }
     // The socket is behind: flush again once the last frame handed to it has been written.
