@@ -185,7 +185,17 @@ function isAfterIndexEnd(t: Tables, key: Buffer): boolean {
     }
   }
   const end = t.indexEnd.key;
-  return end === null || Buffer.compare(key, end) > 0;
+  return end === null || compareKeys(key, end) > 0;
+}
+
+/** `Buffer.compare` for the short keys of the index, without a call into C++ per put. */
+function compareKeys(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
 }
 
 /**

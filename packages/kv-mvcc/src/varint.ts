@@ -5,6 +5,7 @@ import { assert } from './assert.js';
 
 /** Bytes a varint of `n` takes (1 for n < 128, at most 8 for a safe integer). */
 export function varintBytes(n: number): number {
+  if (n < 0x80) return 1;
   let bytes = 1;
   let rest = n;
   while (rest >= 0x80) {
@@ -16,6 +17,10 @@ export function varintBytes(n: number): number {
 
 /** Writes `n` (a safe non-negative integer) at `offset`; returns the offset after it. */
 export function writeVarint(buf: Uint8Array, offset: number, n: number): number {
+  if (n >>> 0 === n && n < 0x80) {
+    buf[offset] = n; // the common case, one byte
+    return offset + 1;
+  }
   assert(Number.isSafeInteger(n) && n >= 0, 'varint must be a safe non-negative integer');
   let pos = offset;
   let rest = n;
