@@ -12,6 +12,9 @@
 const giveUp = new Error('not a tuple shape the fast reader knows');
 
 const messageFieldCount = 16;
+// Empty fields share one value: nothing can be written into either.
+const emptyBytes = Buffer.alloc(0);
+const emptyColumn: readonly number[] = Object.freeze([]);
 
 /** A cursor over one frame's payload. */
 class Cursor {
@@ -67,8 +70,9 @@ class Cursor {
     throw giveUp;
   }
 
-  uints(): number[] {
+  uints(): readonly number[] {
     const count = this.arrayHeader();
+    if (count === 0) return emptyColumn;
     // Every item takes at least one byte: a count beyond what is left cannot be real.
     if (count > this.end - this.pos) throw giveUp;
     const out = new Array<number>(count);
@@ -84,6 +88,7 @@ class Cursor {
     else if (b === 0xc5) sizeBytes = buf.readUInt16BE(this.take(2));
     else if (b === 0xc6) sizeBytes = buf.readUInt32BE(this.take(4));
     else throw giveUp;
+    if (sizeBytes === 0) return emptyBytes;
     const at = this.take(sizeBytes);
     return buf.subarray(at, at + sizeBytes);
   }
