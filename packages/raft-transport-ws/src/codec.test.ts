@@ -198,4 +198,29 @@ describe('codec', () => {
     expect(decodeError(joined(batch([hb(1)]), packed(2, 0.5)))).toContain('rejectHint');
     expect(decodeError(batch([{ ...hb(1), rejectHint: -1 }]))).toContain('rejectHint');
   });
+
+  it('writes every integer form at its boundaries, as long as a general packer would', () => {
+    const edges = [0, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 2 ** 32];
+    for (const commit of [...edges, Number.MAX_SAFE_INTEGER]) {
+      const m: Message = {
+        type: 'MsgHeartbeat',
+        to: 2,
+        from: 1,
+        term: 1,
+        logTerm: 0,
+        index: 0,
+        commit,
+        entries: [],
+        reject: false,
+        rejectHint: 0,
+        context: Buffer.alloc(0),
+      };
+      expect(decodeBatch(batch([m]))).toEqual([m]);
+      const general = controlFrame(frameKinds.BATCH, [0, 2, 1, 1, 0, 0, commit]).byteLength;
+      const ours = controlFrame(frameKinds.BATCH, [0, 2, 1, 1, 0, 0, 0]).byteLength;
+      expect(encodeMessage(m).sizeBytes - encodeMessage({ ...m, commit: 0 }).sizeBytes).toBe(
+        general - ours,
+      );
+    }
+  });
 });

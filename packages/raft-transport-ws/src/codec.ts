@@ -67,6 +67,12 @@ const packr = new Packr({
 
 const messageTypeIndex = new Map<string, number>(messageTypes.map((t, i) => [t, i]));
 const entryTypeIndex = new Map<string, number>(entryTypes.map((t, i) => [t, i]));
+const normalEntryIndex = entryTypes.indexOf('EntryNormal');
+
+/** An entry type's wire number (undefined for an unknown type); the common one without a lookup. */
+function entryTypeCode(type: string): number | undefined {
+  return type === 'EntryNormal' ? normalEntryIndex : entryTypeIndex.get(type);
+}
 
 function decodeFailed(what: string, cause?: unknown): never {
   throw new TransportError({ code: 'DECODE_FAILED', message: `bad frame: ${what}`, cause });
@@ -114,7 +120,7 @@ function headBytes(m: Message, snapshot: Uint8Array | undefined): number {
     4 * arrayHeaderBytes(m.entries.length) +
     binHeaderBytes;
   for (const e of m.entries) {
-    const type = entryTypeIndex.get(e.type);
+    const type = entryTypeCode(e.type);
     sizeBytes += numberBytes(e.term) + numberBytes(e.index) + numberBytes(e.data.byteLength);
     sizeBytes += type === undefined ? nilBytes : numberBytes(type);
   }
@@ -128,7 +134,7 @@ function writeColumns(w: TupleWriter, entries: readonly Entry[]): void {
   w.arrayHeader(entries.length);
   for (const e of entries) w.number(e.index);
   w.arrayHeader(entries.length);
-  for (const e of entries) w.maybeNumber(entryTypeIndex.get(e.type));
+  for (const e of entries) w.maybeNumber(entryTypeCode(e.type));
   w.arrayHeader(entries.length);
   for (const e of entries) w.number(e.data.byteLength);
 }

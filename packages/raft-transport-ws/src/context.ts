@@ -65,6 +65,11 @@ export interface TransportContext {
   reportUnreachable(peer: number): void;
   /** A peer refused this member as removed from the cluster. */
   reportRemoved(peer: number): void;
+  /**
+   * Flushes of links with messages queued in this turn, not yet run. A stream runs them right
+   * after it delivered a frame's messages, so what the handlers sent in reply leaves at once.
+   */
+  readonly pendingFlushes: Set<() => void>;
 }
 
 /** A no-op logger, the default: the transport is silent unless given one. */
@@ -139,6 +144,7 @@ export function newContext(o: ContextOptions): TransportContext {
     reportRemoved(peer) {
       o.onRemoved?.(peer);
     },
+    pendingFlushes: new Set(),
     reportUnreachable(peer) {
       unreachable.add(peer);
       if (reportScheduled) return;

@@ -128,13 +128,17 @@ export class PeerLink {
       // Everything queued for this peer in this turn goes out together once the turn's code
       // (the current callback and its microtasks) has run: batched, yet with no added wait.
       // A resolved promise's reaction is a plain microtask, cheaper than queueMicrotask's.
+      // When a received frame's handlers queued it, the stream flushes sooner (stream.ts).
       void settled.then(this.flushQueued);
+      ctx.pendingFlushes.add(this.flushQueued);
     }
   }
 
   /** The scheduled flush, made once per link (no closure per turn). */
   private readonly flushQueued = (): void => {
+    if (!this.flushScheduled) return;
     this.flushScheduled = false;
+    this.ctx.pendingFlushes.delete(this.flushQueued);
     this.flush();
   };
 

@@ -62,5 +62,8 @@ export function batchReceiver(host: StreamHost, peer: number): (frame: Buffer) =
     }
     ctx.stats.receivedMsgs += messages.length;
     for (const m of messages) host.deliver(m);
+    // What the handlers sent in reply leaves now, before the rest of the socket's read work,
+    // rather than from the microtask at the end of the turn.
+    for (const flush of ctx.pendingFlushes) flush();
   };
 }

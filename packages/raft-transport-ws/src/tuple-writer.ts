@@ -21,33 +21,54 @@ export class TupleWriter {
 
   /** Writes `v` as the shortest unsigned integer, or as float64 when it is not one. */
   number(v: number): void {
+    // Byte stores keep the low eight bits; small and inlinable, the rare forms are elsewhere.
     const { buf } = this;
-    let at = this.offset;
-    if (!Number.isSafeInteger(v) || v < 0) {
-      buf[at] = 0xcb;
-      buf.writeDoubleBE(v, at + 1);
-      at += 9;
-    } else if (v < 0x80) {
-      buf[at++] = v;
-    } else if (v < 0x100) {
+    const at = this.offset;
+    if (v >= 0 && v < 0x80 && Number.isInteger(v)) {
+      buf[at] = v;
+      this.offset = at + 1;
+    } else if (v >= 0x80 && v <= 0xffffffff && Number.isInteger(v)) {
+      this.uint32(v);
+    } else {
+      this.wide(v);
+    }
+  }
+
+  private uint32(v: number): void {
+    const { buf } = this;
+    const at = this.offset;
+    if (v < 0x100) {
       buf[at] = 0xcc;
       buf[at + 1] = v;
-      at += 2;
+      this.offset = at + 2;
     } else if (v < 0x10000) {
       buf[at] = 0xcd;
-      buf.writeUInt16BE(v, at + 1);
-      at += 3;
-    } else if (v <= 0xffffffff) {
-      buf[at] = 0xce;
-      buf.writeUInt32BE(v, at + 1);
-      at += 5;
+      buf[at + 1] = v >>> 8;
+      buf[at + 2] = v;
+      this.offset = at + 3;
     } else {
+      buf[at] = 0xce;
+      buf[at + 1] = v >>> 24;
+      buf[at + 2] = v >>> 16;
+      buf[at + 3] = v >>> 8;
+      buf[at + 4] = v;
+      this.offset = at + 5;
+    }
+  }
+
+  /** uint64 for safe integers past 32 bits, float64 for anything else. */
+  private wide(v: number): void {
+    const { buf } = this;
+    const at = this.offset;
+    if (Number.isSafeInteger(v) && v >= 0) {
       buf[at] = 0xcf;
       buf.writeUInt32BE(Math.floor(v / 0x100000000), at + 1);
       buf.writeUInt32BE(v >>> 0, at + 5);
-      at += 9;
+    } else {
+      buf[at] = 0xcb;
+      buf.writeDoubleBE(v, at + 1);
     }
-    this.offset = at;
+    this.offset = at + 9;
   }
 
   /** Writes `v` as a number, or nil when it is undefined. */
