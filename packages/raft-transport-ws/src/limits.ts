@@ -62,10 +62,12 @@ export const frameHeaderBytes = 1;
 /**
  * A batch frame takes no further message once it holds this many bytes: a large turn leaves as
  * several frames, so the receiver decodes the first while the rest are still being written
- * (one huge frame would make the two ends take turns instead of working at once). Small
- * messages still share a frame by the thousand.
+ * (one huge frame would make the two ends take turns instead of working at once). At 16 KiB a
+ * frame mostly fits in one socket read, so the receiving ws seldom has to join pieces of it
+ * (measured: appends of 64 x 256 B ran about 5% faster than with 64 KiB frames). Small
+ * messages still share a frame by the hundred.
  */
-export const batchBytesTarget = 64 * 1024;
+export const batchBytesTarget = 16 * 1024;
 
 /** Most distinct refusal log keys remembered to keep "one log line per cause" bounded. */
 export const refusalLogKeysMax = 1024;

@@ -42,11 +42,19 @@ class Cursor {
     const b = buf[this.take(1)] as number;
     if (b < 0x80) return b;
     if (b === 0xcc) return buf[this.take(1)] as number;
-    if (b === 0xcd) return buf.readUInt16BE(this.take(2));
-    if (b === 0xce) return buf.readUInt32BE(this.take(4));
+    if (b === 0xcd) return this.be(this.take(2), 2);
+    if (b === 0xce) return this.be(this.take(4), 4);
     if (b !== 0xcf) throw giveUp;
     const at = this.take(8);
-    return buf.readUInt32BE(at) * 0x100000000 + buf.readUInt32BE(at + 4);
+    return this.be(at, 4) * 0x100000000 + this.be(at + 4, 4);
+  }
+
+  /** The big-endian unsigned integer of `n` (at most 4) bytes at `at`, already reserved. */
+  private be(at: number, n: number): number {
+    const { buf } = this;
+    let v = 0;
+    for (let i = 0; i < n; i++) v = v * 0x100 + (buf[at + i] as number);
+    return v;
   }
 
   boolean(): boolean {
