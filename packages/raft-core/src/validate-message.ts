@@ -23,11 +23,14 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function checkUint(obj: Record<string, unknown>, field: string, path = ''): void {
-  const v = obj[field];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-    fail(`${path}${field} must be a non-negative safe integer`);
-  }
+function isUint(v: unknown): boolean {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+// Fields are read by name, not through a list of names: this runs for every entry of every
+// message a member receives, and keyed reads with a computed name cannot be inlined.
+function checkUint(v: unknown, name: string): void {
+  if (!isUint(v)) fail(`${name} must be a non-negative safe integer`);
 }
 
 function checkIds(obj: Record<string, unknown>, field: string): void {
@@ -48,10 +51,13 @@ function checkConfState(v: unknown): asserts v is ConfState {
 
 function checkEntry(v: unknown): asserts v is Entry {
   if (!isRecord(v)) fail('entry must be an object');
-  checkUint(v, 'term', 'entry.');
-  checkUint(v, 'index', 'entry.');
-  if (typeof v['type'] !== 'string' || !entryTypeSet.has(v['type'])) fail('entry.type is unknown');
-  if (!(v['data'] instanceof Uint8Array)) fail('entry.data must be bytes');
+  const e = v as { readonly term: unknown; readonly index: unknown; readonly type: unknown };
+  checkUint(e.term, 'entry.term');
+  checkUint(e.index, 'entry.index');
+  if (typeof e.type !== 'string' || !entryTypeSet.has(e.type)) fail('entry.type is unknown');
+  if (!((v as { readonly data: unknown }).data instanceof Uint8Array)) {
+    fail('entry.data must be bytes');
+  }
 }
 
 // Forwarded proposals (MsgProp) carry entries not yet placed in the log: index and term 0.
@@ -78,8 +84,8 @@ function checkSnapshot(v: unknown): asserts v is Snapshot {
   if (!(v['data'] instanceof Uint8Array)) fail('snapshot.data must be bytes');
   const meta = v['metadata'];
   if (!isRecord(meta)) fail('snapshot.metadata must be an object');
-  checkUint(meta, 'index', 'snapshot.metadata.');
-  checkUint(meta, 'term', 'snapshot.metadata.');
+  checkUint(meta['index'], 'snapshot.metadata.index');
+  checkUint(meta['term'], 'snapshot.metadata.term');
   checkConfState(meta['confState']);
 }
 
@@ -95,12 +101,17 @@ export function assertValidMessage(m: unknown): asserts m is Message {
   const type = m['type'];
   if (typeof type !== 'string' || !messageTypeSet.has(type)) fail('type is unknown');
   if (localMessageTypes.has(type as Message['type'])) fail(`${type} is local-only`);
-  for (const field of ['to', 'from', 'term', 'logTerm', 'index', 'commit', 'rejectHint']) {
-    checkUint(m, field);
-  }
-  if (m['to'] === 0 || m['from'] === 0) fail('to and from must be non-zero');
-  if (typeof m['reject'] !== 'boolean') fail('reject must be a boolean');
-  if (!(m['context'] instanceof Uint8Array)) fail('context must be bytes');
-  checkEntries(m['entries'], m['index'] as number, type === 'MsgProp');
-  if (m['snapshot'] !== undefined) checkSnapshot(m['snapshot']);
+  const f = m as { readonly [K in keyof Message]: unknown };
+  checkUint(f.to, 'to');
+  checkUint(f.from, 'from');
+  checkUint(f.term, 'term');
+  checkUint(f.logTerm, 'logTerm');
+  checkUint(f.index, 'index');
+  checkUint(f.commit, 'commit');
+  checkUint(f.rejectHint, 'rejectHint');
+  if (f.to === 0 || f.from === 0) fail('to and from must be non-zero');
+  if (typeof f.reject !== 'boolean') fail('reject must be a boolean');
+  if (!(f.context instanceof Uint8Array)) fail('context must be bytes');
+  checkEntries(f.entries, f.index as number, type === 'MsgProp');
+  if (f.snapshot !== undefined) checkSnapshot(f.snapshot);
 }
