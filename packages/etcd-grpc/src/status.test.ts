@@ -73,7 +73,12 @@ describe('toEtcdStatus', () => {
   });
 
   it("maps each of kv-mvcc's request-facing codes, and answers its internal ones as UNKNOWN", () => {
-    const internal: MvccErrorCode[] = ['INDEX_MISMATCH', 'SNAPSHOT_INVALID', 'INVALID_CONFIG'];
+    const internal: MvccErrorCode[] = [
+      'INDEX_MISMATCH',
+      'SNAPSHOT_INVALID',
+      'INVALID_CONFIG',
+      'FORMAT_UNSUPPORTED',
+    ];
     for (const code of Object.keys(mvccErrorCodes) as MvccErrorCode[]) {
       const st = toEtcdStatus(new MvccError({ code, message: `m-${code}` }));
       if (internal.includes(code))
