@@ -116,7 +116,6 @@ export class Driver {
   readonly #readRounds = new Map<string, ReadRound>();
   /** Answered rounds waiting for apply, in increasing read index. */
   #readWaits: { readonly index: number; readonly ids: readonly string[] }[] = [];
-  #readCtx = 0;
   #applied: number;
   /** The last index handed to the store (applied once its batch commits). */
   #applying: number;
@@ -431,9 +430,11 @@ export class Driver {
   }
 
   #askReadIndex(round: ReadRound): void {
-    this.#readCtx += 1;
-    const ctx = Buffer.alloc(8);
-    ctx.writeDoubleBE(this.#readCtx);
+    // The leader keeps one pending read per context and drops a second with the same one, so
+    // contexts must be unique in the cluster, as request IDs are (etcd uses its request IDs): a
+    // per-member counter collided between followers, and the dropped round waited
+    // readRetryTicks.
+    const ctx = Buffer.from(this.#ids.next(), 'latin1');
     this.#readRounds.set(ctx.toString('hex'), round);
     this.#p.node.readIndex(ctx);
   }
@@ -443,6 +444,7 @@ export class Driver {
     for (const [key, round] of this.#readRounds) {
       round.ticks += 1;
       if (round.ticks < readRetryTicks) continue;
+      this.#p.metrics.slowReadIndexes.inc();
       this.#readRounds.delete(key);
       this.#askReadIndex({ ids: round.ids, ticks: 0 });
     }

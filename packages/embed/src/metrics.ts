@@ -34,6 +34,10 @@ export class ServerMetrics {
     'etcd_server_proposals_failed_total',
     'The total number of failed proposals seen.',
   );
+  readonly slowReadIndexes = this.#counter(
+    'etcd_server_slow_read_indexes_total',
+    "The total number of pending read indexes not in sync with leader's or timed out read index requests.",
+  );
   readonly slowApplies = this.#counter(
     'etcd_server_slow_apply_total',
     'The total number of slow apply requests (likely overloaded from slow disk).',

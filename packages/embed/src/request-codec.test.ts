@@ -33,6 +33,14 @@ describe('request codec', () => {
     });
   });
 
+  it('makes request IDs that differ between members and between lives of one member', () => {
+    const seen = new Set<string>();
+    for (const ids of [new RequestIds(1), new RequestIds(2), new RequestIds(1)]) {
+      for (let i = 0; i < 100; i++) seen.add(ids.next());
+    }
+    expect(seen.size).toBe(300);
+  });
+
   it('carries other requests in msgpack', () => {
     const request = {
       txn: {

@@ -52,6 +52,29 @@ describe('three members', () => {
     }
   });
 
+  it('answers concurrent linearizable reads on both followers without asking a round again', async () => {
+    // Read rounds of different members must not share a ReadIndex context: the leader keeps one
+    // pending read per context, and a round it dropped is asked again after readRetryTicks,
+    // which etcd's slow-read-index counter reports.
+    const servers = await t.startFounders({
+      extraOf: () => ({ listenMetricsUrls: ['http://127.0.0.1:0'] }),
+    });
+    const leader = await within(agreedLeader(servers), 5000, 'election');
+    await within(leader.kv.put({ key: b('r'), value: b('1') }), 5000, 'put');
+    const followers = servers.filter((m) => m !== leader);
+    for (let wave = 0; wave < 20; wave++) {
+      const reads = followers.flatMap((f) => [
+        f.kv.range({ key: b('r') }),
+        f.kv.range({ key: b('r') }),
+      ]);
+      await within(Promise.all(reads), 5000, `reads of wave ${wave}`);
+    }
+    for (const f of followers) {
+      const text = await (await fetch(`${f.metricsUrls[0] ?? ''}/metrics`)).text();
+      expect(text).toMatch(/^etcd_server_slow_read_indexes_total 0$/m);
+    }
+  });
+
   it('elect a new leader after the leader closes, losing no acknowledged write', async () => {
     const servers = await t.startFounders();
     const leader = await within(agreedLeader(servers), 5000, 'election');
