@@ -15,6 +15,21 @@ import {
 import { isTransportError } from './errors.js';
 
 const peerTypes = messageTypes.filter((t) => !localMessageTypes.has(t));
+
+/** A heartbeat from 1 to 2 carrying `commit`. */
+const hb = (commit: number): Message => ({
+  type: 'MsgHeartbeat',
+  to: 2,
+  from: 1,
+  term: 1,
+  logTerm: 0,
+  index: 0,
+  commit,
+  entries: [],
+  reject: false,
+  rejectHint: 0,
+  context: Buffer.alloc(0),
+});
 const uint = fc.maxSafeNat();
 const id = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
 const bytes = fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b));
@@ -149,19 +164,6 @@ describe('codec', () => {
   });
 
   it('reads any msgpack form of a tuple: the general reader takes over where the fast one stops', () => {
-    const hb = (commit: number): Message => ({
-      type: 'MsgHeartbeat',
-      to: 2,
-      from: 1,
-      term: 1,
-      logTerm: 0,
-      index: 0,
-      commit,
-      entries: [],
-      reject: false,
-      rejectHint: 0,
-      context: Buffer.alloc(0),
-    });
     // The same tuple as a general msgpack packer writes it (bin8 byte fields, nil snapshot).
     const typeIndex = messageTypes.indexOf('MsgHeartbeat');
     const packed = (commit: number, rejectHint: number): Uint8Array =>
@@ -202,19 +204,7 @@ describe('codec', () => {
   it('writes every integer form at its boundaries, as long as a general packer would', () => {
     const edges = [0, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 2 ** 32];
     for (const commit of [...edges, Number.MAX_SAFE_INTEGER]) {
-      const m: Message = {
-        type: 'MsgHeartbeat',
-        to: 2,
-        from: 1,
-        term: 1,
-        logTerm: 0,
-        index: 0,
-        commit,
-        entries: [],
-        reject: false,
-        rejectHint: 0,
-        context: Buffer.alloc(0),
-      };
+      const m = hb(commit);
       expect(decodeBatch(batch([m]))).toEqual([m]);
       const general = controlFrame(frameKinds.BATCH, [0, 2, 1, 1, 0, 0, commit]).byteLength;
       const ours = controlFrame(frameKinds.BATCH, [0, 2, 1, 1, 0, 0, 0]).byteLength;
