@@ -109,36 +109,12 @@ describe('codec', () => {
   });
 
   it('covers every peer message type', () => {
-    const all = peerTypes.map((type): Message => ({
-      type,
-      to: 2,
-      from: 1,
-      term: 1,
-      logTerm: 0,
-      index: 0,
-      commit: 0,
-      entries: [],
-      reject: false,
-      rejectHint: 0,
-      context: Buffer.alloc(0),
-    }));
+    const all = peerTypes.map((type): Message => ({ ...hb(0), type }));
     expect(decodeBatch(batch(all)).map((m) => m.type)).toEqual(peerTypes);
   });
 
   it('refuses local types, unsafe integers and malformed tuples with DECODE_FAILED', () => {
-    const base: Message = {
-      type: 'MsgHeartbeat',
-      to: 2,
-      from: 1,
-      term: 1,
-      logTerm: 0,
-      index: 0,
-      commit: 0,
-      entries: [],
-      reject: false,
-      rejectHint: 0,
-      context: Buffer.alloc(0),
-    };
+    const base = hb(0);
     expect(decodeError(batch([{ ...base, type: 'MsgHup' }]))).toContain('local-only');
     expect(decodeError(batch([{ ...base, term: 2 ** 53 + 2 }]))).toContain(
       'term must be a non-negative safe integer',
