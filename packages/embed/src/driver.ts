@@ -434,9 +434,9 @@ export class Driver {
     // contexts must be unique in the cluster, as request IDs are (etcd uses its request IDs): a
     // per-member counter collided between followers, and the dropped round waited
     // readRetryTicks.
-    const ctx = Buffer.from(this.#ids.next(), 'latin1');
-    this.#readRounds.set(ctx.toString('hex'), round);
-    this.#p.node.readIndex(ctx);
+    const id = this.#ids.next();
+    this.#readRounds.set(id, round);
+    this.#p.node.readIndex(Buffer.from(id, 'latin1'));
   }
 
   /** Raft drops a ReadIndex request it cannot serve; ask again for rounds that waited too long. */
@@ -495,7 +495,7 @@ export class Driver {
     }
     if (rd.committedEntries.length > 0) await this.#apply(rd.committedEntries);
     for (const rs of rd.readStates) {
-      const key = Buffer.from(rs.requestCtx).toString('hex');
+      const key = Buffer.from(rs.requestCtx).toString('latin1');
       const round = this.#readRounds.get(key);
       if (round === undefined) continue;
       this.#readRounds.delete(key);

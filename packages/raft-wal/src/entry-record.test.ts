@@ -1,8 +1,16 @@
 // Goal: entry records round-trip, and every kind of damage is reported as CORRUPT naming the
 // index instead of being decoded. Method: flip each byte of a record in turn.
 import { describe, expect, it } from 'vitest';
-import { decodeEntryRecord, encodeEntryRecord } from './entry-record.js';
+import type { Entry } from '@keel/raft-core';
+import { decodeEntryRecord, encodeEntryRecords } from './entry-record.js';
 import { isWalError } from './errors.js';
+
+/** The record the log writes for `entry`, alone in its batch. */
+function recordOf(entry: Entry): Uint8Array {
+  const [record] = encodeEntryRecords([entry]);
+  if (record === undefined) throw new Error('one entry gives one record');
+  return record;
+}
 
 const entry = {
   index: 0x1_2345_6789,
@@ -13,11 +21,11 @@ const entry = {
 
 describe('entry records', () => {
   it('round-trip term, index, type and data', () => {
-    expect(decodeEntryRecord(encodeEntryRecord(entry), entry.index)).toEqual(entry);
+    expect(decodeEntryRecord(recordOf(entry), entry.index)).toEqual(entry);
   });
 
   it('report any flipped byte as CORRUPT naming the index', () => {
-    const record = encodeEntryRecord(entry);
+    const record = recordOf(entry);
     for (let i = 0; i < record.byteLength; i++) {
       const damaged = Buffer.from(record);
       damaged[i] = (damaged[i] ?? 0) ^ 0x40;
@@ -33,7 +41,7 @@ describe('entry records', () => {
   });
 
   it('reports a record stored under another index, or truncated, as CORRUPT', () => {
-    const record = encodeEntryRecord(entry);
+    const record = recordOf(entry);
     expect(() => decodeEntryRecord(record, entry.index + 1)).toThrow(/holds index/);
     expect(() => decodeEntryRecord(record.subarray(0, 10), entry.index)).toThrow(/shorter/);
   });

@@ -12,7 +12,6 @@
 //   24      n      data
 import { crc32 } from 'node:zlib';
 import type { Entry, EntryType } from '@keel/raft-core';
-import { assert } from './assert.js';
 import { corruptAt } from './errors.js';
 
 /** Bytes of a record before the entry's data. */
@@ -22,13 +21,6 @@ const formatVersion = 1;
 const two32 = 0x1_0000_0000;
 const typeCodes: Readonly<Record<EntryType, number>> = { EntryNormal: 0, EntryConfChange: 1 };
 const typesByCode: readonly EntryType[] = ['EntryNormal', 'EntryConfChange'];
-
-/** Encodes `entry` as a checksummed record. The entry must already be validated. */
-export function encodeEntryRecord(entry: Entry): Uint8Array {
-  const [record] = encodeEntryRecords([entry]);
-  assert(record !== undefined, 'one entry gives one record');
-  return record;
-}
 
 /**
  * Encodes `entries` as records laid out back to back in one buffer (one allocation, and one
