@@ -85,10 +85,14 @@ export function compactBatch(t: Tables): boolean {
   });
 }
 
+/** The sub revision an 8-byte rev key leaves out (0). */
+const zeroSub = new Uint8Array(8);
+
 /**
  * etcd's HashKV: a CRC-32 over the rev-table rows with revisions up to `rev`, counting rows at or
  * below the compacted revision only when compaction keeps them. Independent of how far physical
- * removal has got, so members with the same history agree.
+ * removal has got, so members with the same history agree. A key is hashed as 16 bytes (main and
+ * sub) whatever its stored length, so the hash is the one store format 2 gave.
  */
 export function hashRevisions(t: Tables, rev: number, compactRev: number): number {
   let hash = 0;
@@ -105,7 +109,9 @@ export function hashRevisions(t: Tables, rev: number, compactRev: number): numbe
       const kept = keyIndexes.get(hex);
       if (kept === undefined || !hasRevision(kept, r)) continue;
     }
-    hash = crc32(value, crc32(key, hash));
+    hash = crc32(key, hash);
+    if (key.length === 8) hash = crc32(zeroSub, hash);
+    hash = crc32(value, hash);
   }
   return hash >>> 0;
 }

@@ -6,7 +6,9 @@
 // lease-key:   u64(ID) ++ key    -> empty           (the keys attached to a lease, sorted)
 // meta table:  name              -> value           (consistent index, revisions, alarms)
 //
-// Revision keys are two big-endian u64s, so byte order is revision order: a < b <=> enc(a) < enc(b).
+// A revision key is main as a big-endian u64, followed by sub as another when sub > 0 (most
+// revisions change one key: 8 bytes instead of 16). Byte order is revision order, a key sorting
+// before the longer keys it begins: a < b <=> enc(a) < enc(b).
 import { Packr } from 'msgpackr';
 import { assert } from './assert.js';
 import { ByteReader, varintBytes, writeVarint } from './varint.js';
@@ -54,18 +56,21 @@ export function u64Bytes(n: number): Buffer {
   return b;
 }
 
-/** The rev table key of revision (main, sub). */
+/** The rev table key of revision (main, sub): 8 bytes when sub is 0, else 16. */
 export function revKey(main: number, sub: number): Buffer {
-  const b = Buffer.allocUnsafe(16);
+  const b = Buffer.allocUnsafe(sub === 0 ? 8 : 16);
   writeU64(b, 0, main);
-  writeU64(b, 8, sub);
+  if (sub !== 0) writeU64(b, 8, sub);
   return b;
 }
 
-/** The (main, sub) of a rev table key. */
+/** The (main, sub) of a rev table key written by `revKey`. */
 export function decodeRevKey(b: Uint8Array): { main: number; sub: number } {
-  assert(b.length === 16, 'rev key is 16 bytes');
-  return { main: readU64(b, 0), sub: readU64(b, 8) };
+  if (b.length === 8) return { main: readU64(b, 0), sub: 0 };
+  assert(b.length === 16, 'rev key is 8 or 16 bytes');
+  const sub = readU64(b, 8);
+  assert(sub > 0, 'a 16-byte rev key has sub > 0');
+  return { main: readU64(b, 0), sub };
 }
 
 /**

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enc, openTestStore, setStoreFormat, show, type TestStore } from '../test/helpers.js';
 import { isMvccError } from './errors.js';
 import { MvccStore } from './store.js';
+import { storeFormat } from './tables.js';
 import type { ApplyResponse, RangeRequest } from './types.js';
 
 let t: TestStore;
@@ -124,10 +125,10 @@ describe('MvccStore', () => {
     expect(opening).toThrow(
       expect.toSatisfy(
         (e: unknown) =>
-          isMvccError(e, 'FORMAT_UNSUPPORTED') && /format 1, .*format 2/.test(e.message),
+          isMvccError(e, 'FORMAT_UNSUPPORTED') && /format 1, .*format 3/.test(e.message),
       ),
     );
-    await setStoreFormat(t.dir, 2);
+    await setStoreFormat(t.dir, storeFormat);
     await t.reopen();
     expect(rangeShow({ key: enc('a') })).toEqual(['a=1 c2 m2 v1 l0']);
   });

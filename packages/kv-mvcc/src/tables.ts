@@ -114,10 +114,11 @@ export const metaKeys = {
 } as const;
 
 /**
- * The row layouts this version writes and reads (encoding.ts, key-index.ts). 2: varint rev and
- * key-index records. Format 1 (msgpack records) had no format row.
+ * The row layouts this version writes and reads (encoding.ts, key-index.ts). 3: 8-byte rev keys
+ * for sub revision 0. 2: varint rev and key-index records, 16-byte rev keys. Format 1 (msgpack
+ * records) had no format row.
  */
-export const storeFormat = 2;
+export const storeFormat = 3;
 
 function isEmpty(t: Tables): boolean {
   for (const name of tableNames) {

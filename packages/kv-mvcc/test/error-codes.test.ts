@@ -2,6 +2,7 @@
 // code against a real store; the last test checks that the table covers every code.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MvccStore } from '../src/store.js';
+import { storeFormat } from '../src/tables.js';
 import { isMvccError, mvccErrorCodes, type MvccErrorCode } from '../src/errors.js';
 import type { ApplyRequest, RequestOp, SortOrder } from '../src/types.js';
 import { enc, openTestStore, setStoreFormat, tempDir, type TestStore } from './helpers.js';
@@ -77,7 +78,7 @@ const cases: Record<MvccErrorCode, () => unknown> = {
   INVALID_CONFIG: () => MvccStore.open({ path: t.dir, maxTxnOps: 0 }),
   FORMAT_UNSUPPORTED: async () => {
     await t.store.close();
-    await setStoreFormat(t.dir, 3);
+    await setStoreFormat(t.dir, storeFormat + 1);
     return MvccStore.open({ path: t.dir });
   },
   CLOSED: async () => {
