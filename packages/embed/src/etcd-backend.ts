@@ -15,6 +15,8 @@ export interface BackendHost {
   readonly cluster: ClusterApi;
   readonly maintenance: MaintenanceApi;
   readonly leaderId: number;
+  /** True while this member is a learner (its gRPC server then refuses what etcd's refuses). */
+  readonly isLearner: boolean;
   header(): ResponseHeaderInfo;
   watch(req: WatchCreateRequest, onResponse: (r: WatchResponse) => void): WatchHandle;
 }
@@ -30,6 +32,7 @@ export function createEtcdBackend(getHost: () => BackendHost): EtcdBackend {
   return {
     header: () => host().header(),
     leaderId: () => host().leaderId,
+    isLearner: () => host().isLearner,
     range: async (req) => strip(await host().kv.range(req)),
     put: async (req) => strip(await host().kv.put(req)),
     deleteRange: async (req) => strip(await host().kv.deleteRange(req)),

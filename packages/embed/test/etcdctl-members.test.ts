@@ -1,8 +1,9 @@
 // Goal: etcd's own client changes Keel's membership: `etcdctl member add --learner`, a new member
 // started with clusterState 'existing', `member promote`, `member list` with every member's
 // client URLs, `move-leader`, `member remove` (the removed member stops), and etcd's error texts
-// for a promote of a voter and an unknown member; a promotion asked of a follower (in process and
-// with `etcdctl member promote` at the follower's endpoint) is forwarded to the leader.
+// for a promote of a voter and an unknown member; a learner refuses writes and linearizable reads
+// with etcd's error; a promotion asked of a follower (in process and with `etcdctl member
+// promote` at the follower's endpoint) is forwarded to the leader.
 // Method: real members in process on 127.0.0.1, Debian's /usr/bin/etcdctl (ETCDCTL_API=3) with
 // explicit time limits; output checked line by line. A promote refused while the learner catches
 // up ("in sync with leader") is asked again until a deadline, as an operator would.
@@ -19,6 +20,9 @@ let urls: [string, string];
 /** etcdctl at `via`'s client URL; member changes may wait for a commit on a loaded machine. */
 const ctl = (via: Server, args: readonly string[]): Promise<EtcdctlResult> =>
   etcdctl(via, args, { commandTimeoutS: 8, killAfterMs: 15_000 });
+
+/** etcd's answer to a call a learner does not serve. */
+const learnerRefusal = 'etcdserver: rpc not supported for learner';
 
 /** An ID as etcdctl prints it with `%16x`: padded with spaces to 16 characters. */
 const pad = (hex: string | undefined): string => (hex ?? '').padStart(16, ' ');
@@ -61,8 +65,17 @@ describe('etcdctl member commands', () => {
     );
     expect(formatMemberId(b.memberId)).toBe(id?.[1]);
     await within(b.ready, 10_000, 'b ready');
+    // As etcd's, the learner refuses writes and linearizable reads and serves serializable ones.
+    const refused = await ctl(b, ['put', 'k', 'v']);
+    expect([refused.code === 0, refused.out]).toEqual([
+      false,
+      expect.stringContaining(learnerRefusal),
+    ]);
+    expect((await ctl(b, ['get', 'k', '--consistency=s'])).code).toBe(0);
     const promoted = await ctlUntil(a, ['member', 'promote', id?.[1] ?? ''], 'in sync with leader');
     expect(promoted.out).toContain(`Member ${pad(id?.[1])} promoted in cluster ${pad(cid)}`);
+    // Promoted, it takes writes once it has applied its promotion.
+    expect((await ctlUntil(b, ['put', 'k', 'v'], learnerRefusal)).code).toBe(0);
     // Both list both, each with the client URL it published, neither a learner.
     const rows = [a, b].map(
       (m, i) =>

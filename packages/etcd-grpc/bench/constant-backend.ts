@@ -28,6 +28,7 @@ export function constantBackend(): EtcdBackend {
   return {
     header,
     leaderId: () => 0x1234,
+    isLearner: () => false,
     put: (): Promise<PutResponse> => Promise.resolve({ revision: ++revision }),
     range: (): Promise<RangeResponse> =>
       Promise.resolve({ kvs: [kv], more: false, count: 1, revision }),

@@ -154,4 +154,9 @@ export interface EtcdBackend
   header(): ResponseHeaderInfo;
   /** The leader's member ID, 0 when none is known. Honours the `hasleader` metadata. */
   leaderId(): number;
+  /**
+   * True while this member is a learner. As etcd's, a learner's server then refuses every call
+   * but Status, a serializable Range and the Snapshot stream with `rpc not supported for learner`.
+   */
+  isLearner(): boolean;
 }

@@ -1,7 +1,7 @@
 // The bridge between protobufjs's schema and grpc-js's untyped service definitions, and the
 // call wrappers every service uses: malformed protobuf is answered with INVALID_ARGUMENT (grpc-js
-// would answer INTERNAL if a deserializer threw), `hasleader` metadata is honoured, and any
-// thrown error becomes etcd's status through toEtcdStatus.
+// would answer INTERNAL if a deserializer threw), a learner refuses what etcd's learners refuse,
+// `hasleader` metadata is honoured, and any thrown error becomes etcd's status (toEtcdStatus).
 import type {
   Metadata,
   MethodDefinition,
@@ -83,15 +83,50 @@ export function requiresLeader(md: Metadata): boolean {
 }
 
 /** What the wrappers need to check a call before its handler runs. */
-export interface CallGate {
+export interface CallGate<TReq = unknown> {
   /** The leader's member ID, 0 when none. */
   leaderId(): number;
+  /** True while this member is a learner: etcd refuses every call on one but those below. */
+  isLearner(): boolean;
+  /** Whether a learner serves the call with this request; absent: it does not. */
+  readonly servesLearner?: (req: TReq) => boolean;
 }
 
-/** The status that stops a call before its handler runs, or undefined to go on. */
-function gateStatus(gate: CallGate, md: Metadata): Partial<StatusObject> | undefined {
+/**
+ * `gate` for a call that a learner serves when `rule` holds for its request (etcd: Status, a
+ * serializable Range, the Snapshot stream).
+ */
+export function learnerServes<TReq>(gate: CallGate, rule: (req: TReq) => boolean): CallGate<TReq> {
+  return {
+    leaderId: () => gate.leaderId(),
+    isLearner: () => gate.isLearner(),
+    servesLearner: rule,
+  };
+}
+
+/**
+ * The status that stops a call before its handler runs, or undefined to go on. As etcd's
+ * interceptors: a learner refuses first, then a missing leader refuses `hasleader` calls. A
+ * bidi stream has no request yet (`req` absent): a learner refuses it, as etcd's do.
+ */
+function gateStatus<TReq>(
+  gate: CallGate<TReq>,
+  md: Metadata,
+  req: { readonly msg: TReq } | undefined,
+): Partial<StatusObject> | undefined {
+  if (gate.isLearner() && !servedByLearner(gate, req)) {
+    return toStatusObject(etcdStatuses.notSupportedForLearner);
+  }
   if (requiresLeader(md) && gate.leaderId() === 0) return toStatusObject(etcdStatuses.noLeader);
   return undefined;
+}
+
+function servedByLearner<TReq>(
+  gate: CallGate<TReq>,
+  req: { readonly msg: TReq } | undefined,
+): boolean {
+  const rule = gate.servesLearner;
+  return rule !== undefined && req !== undefined && rule(req.msg);
 }
 
 /** A unary handler: the decoded request and its encoded size in bytes. */
@@ -99,7 +134,7 @@ export type UnaryHandler<TReq> = (req: TReq, sizeBytes: number) => Promise<objec
 
 /** Wraps `handler` as a grpc-js unary call handler. */
 export function unary<TReq>(
-  gate: CallGate,
+  gate: CallGate<TReq>,
   handler: UnaryHandler<TReq>,
 ): (call: ServerUnaryCall<Inbound<TReq>, object>, cb: sendUnaryData<object>) => void {
   return (call, cb) => {
@@ -108,7 +143,7 @@ export function unary<TReq>(
       cb(malformedStatus(inbound.reason));
       return;
     }
-    const stop = gateStatus(gate, call.metadata);
+    const stop = gateStatus(gate, call.metadata, inbound);
     if (stop !== undefined) {
       cb(stop);
       return;
@@ -140,7 +175,7 @@ export function unary<TReq>(
  * that aborts when the client cancels the call or its deadline passes.
  */
 export function unaryWaiting<TReq>(
-  gate: CallGate,
+  gate: CallGate<TReq>,
   handler: (req: TReq, signal: AbortSignal) => Promise<object>,
 ): (call: ServerUnaryCall<Inbound<TReq>, object>, cb: sendUnaryData<object>) => void {
   return (call, cb) => {
@@ -160,7 +195,7 @@ export type ServerStreamHandler<TReq> = (
 
 /** Wraps `handler` as a grpc-js server-streaming call handler. */
 export function serverStream<TReq>(
-  gate: CallGate,
+  gate: CallGate<TReq>,
   handler: ServerStreamHandler<TReq>,
 ): (call: ServerWritableStream<Inbound<TReq>, object>) => void {
   return (call) => {
@@ -169,7 +204,7 @@ export function serverStream<TReq>(
       call.emit('error', malformedStatus(inbound.reason));
       return;
     }
-    const stop = gateStatus(gate, call.metadata);
+    const stop = gateStatus(gate, call.metadata, inbound);
     if (stop !== undefined) {
       call.emit('error', stop);
       return;
@@ -184,13 +219,13 @@ export function serverStream<TReq>(
 /** A bidirectional-streaming handler; it owns the stream from here on. */
 export type DuplexHandler<TReq> = (call: ServerDuplexStream<Inbound<TReq>, object>) => void;
 
-/** Wraps `handler` as a grpc-js bidi handler, applying the `hasleader` gate first. */
+/** Wraps `handler` as a grpc-js bidi handler, applying the learner and `hasleader` gates first. */
 export function duplex<TReq>(
-  gate: CallGate,
+  gate: CallGate<TReq>,
   handler: DuplexHandler<TReq>,
 ): (call: ServerDuplexStream<Inbound<TReq>, object>) => void {
   return (call) => {
-    const stop = gateStatus(gate, call.metadata);
+    const stop = gateStatus(gate, call.metadata, undefined);
     if (stop !== undefined) {
       call.emit('error', stop);
       return;

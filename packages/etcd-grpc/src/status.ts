@@ -56,6 +56,9 @@ export const etcdStatuses = {
   roleNotFound: s(FAILED_PRECONDITION, 'etcdserver: role name not found'),
   authNotEnabled: s(FAILED_PRECONDITION, 'etcdserver: authentication is not enabled'),
   noLeader: s(UNAVAILABLE, 'etcdserver: no leader'),
+  // etcd 3.4 and 3.5 answer UNAVAILABLE (3.6 moved it to FAILED_PRECONDITION): a client with
+  // several endpoints then goes on to another member.
+  notSupportedForLearner: s(UNAVAILABLE, 'etcdserver: rpc not supported for learner'),
   notLeader: s(FAILED_PRECONDITION, 'etcdserver: not leader'),
   stopped: s(UNAVAILABLE, 'etcdserver: server stopped'),
   timeout: s(UNAVAILABLE, 'etcdserver: request timed out'),

@@ -85,6 +85,8 @@ export class StoreBackend implements EtcdBackend {
   readonly memberId = 0x1234;
   readonly clusterId = 0xabcd;
   leader: number;
+  /** True plays a learner member (tests flip it). */
+  learner = false;
   readonly #timers = new Map<number, { timer: NodeJS.Timeout; expiresAtMs: number }>();
   #index = 0;
   #members: MemberInfo[];
@@ -128,6 +130,10 @@ export class StoreBackend implements EtcdBackend {
 
   leaderId(): number {
     return this.leader;
+  }
+
+  isLearner(): boolean {
+    return this.learner;
   }
 
   range = async (req: RangeRequest): Promise<RangeResponse> =>
@@ -234,7 +240,7 @@ export class StoreBackend implements EtcdBackend {
       raftTerm: 2,
       raftAppliedIndex: this.#index,
       errors: this.store.alarms().map((a) => `memberID:${a.memberID} alarm:${a.alarm} `),
-      isLearner: false,
+      isLearner: this.learner,
     });
   hashKv = async (req: HashKVRequest): Promise<HashKVResponse> =>
     Promise.resolve(this.store.hashKV(req));

@@ -32,11 +32,11 @@ function statusFor(backend: EtcdBackend, service: string): number {
 
 /**
  * The health service's handlers. Check and Watch are not gated on `hasleader`: they report the
- * missing leader as NOT_SERVING instead. Watch sends the current status and stays open until the
+ * missing leader as NOT_SERVING instead; nor on being a learner (a probe learns the member is up). Watch sends the current status and stays open until the
  * client leaves (status changes are not pushed yet).
  */
 export function healthService(backend: EtcdBackend): UntypedServiceImplementation {
-  const ungated = { leaderId: (): number => 1 };
+  const ungated = { leaderId: (): number => 1, isLearner: (): boolean => false };
   return {
     Check: unary<{ service: string }>(ungated, (pb) => ({
       status: statusFor(backend, pb.service),

@@ -18,7 +18,7 @@ import {
   type PbTxnRequest,
 } from '../codec-kv.js';
 import { EtcdGrpcError } from '../errors.js';
-import { unary } from '../grpc-method.js';
+import { learnerServes, unary } from '../grpc-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
 import type { ServiceContext } from './context.js';
 
@@ -26,11 +26,14 @@ function checkSize(ctx: ServiceContext, sizeBytes: number): void {
   if (sizeBytes > ctx.maxRequestBytes) throw new EtcdGrpcError({ code: 'REQUEST_TOO_LARGE' });
 }
 
+/** A learner serves serializable ranges only (it cannot vouch for the latest revision). */
+const servesSerializable = (pb: PbRangeRequest): boolean => pb.serializable;
+
 /** The KV service's handlers over `ctx.backend`. */
 export function kvService(ctx: ServiceContext): UntypedServiceImplementation {
   const { backend } = ctx;
   return {
-    Range: unary<PbRangeRequest>(backend, async (pb) => {
+    Range: unary<PbRangeRequest>(learnerServes(backend, servesSerializable), async (pb) => {
       const res = await backend.range(decodeRangeRequest(pb));
       return { header: headerOf(backend, res.revision), ...encodeRangeResponse(res) };
     }),

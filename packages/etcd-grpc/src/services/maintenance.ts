@@ -6,7 +6,7 @@ import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/g
 import type { BackendSnapshot } from '../backend.js';
 import { headerOf } from '../codec-kv.js';
 import { EtcdGrpcError } from '../errors.js';
-import { serverStream, unary } from '../grpc-method.js';
+import { learnerServes, serverStream, unary } from '../grpc-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
 import { snapshotChunkBytes, snapshotHashBytes } from '../limits.js';
 import type { ServiceContext } from './context.js';
@@ -73,6 +73,9 @@ async function sendSnapshot(
 }
 
 /** The Maintenance service's handlers over `ctx.backend`. */
+/** A learner serves Status and Snapshot whatever the request (as etcd's do). */
+const always = (): boolean => true;
+
 export function maintenanceService(ctx: ServiceContext): UntypedServiceImplementation {
   const { backend } = ctx;
   return {
@@ -88,7 +91,7 @@ export function maintenanceService(ctx: ServiceContext): UntypedServiceImplement
       }));
       return { header: headerOf(backend, res.revision), alarms };
     }),
-    Status: unary<object>(backend, async () => {
+    Status: unary<object>(learnerServes(backend, always), async () => {
       const st = await backend.status();
       return {
         header: headerOf(backend),
@@ -121,7 +124,7 @@ export function maintenanceService(ctx: ServiceContext): UntypedServiceImplement
         hashRevision: res.hashRevision,
       };
     }),
-    Snapshot: serverStream<object>(backend, async (_pb, call) => {
+    Snapshot: serverStream<object>(learnerServes(backend, always), async (_pb, call) => {
       // The header is taken before the copy, so its revision is a lower bound of the copy's.
       const header = headerOf(backend);
       await sendSnapshot(call, await backend.snapshot(), header);
