@@ -55,6 +55,9 @@ describe('leases', () => {
     });
     expect(t.store.leaseTimeToLive({ ID: 9 })).toMatchObject({ TTL: 12, grantedTTL: 30, keys: [] });
     expect(t.store.leaseKeepAlive({ ID: 9 })).toMatchObject({ ID: 9, TTL: 30 });
+    // A checkpoint of 0 clears it (the leader's renewal with checkpoints on): the granted TTL again.
+    t.do1({ leaseCheckpoint: { checkpoints: [{ ID: 9, remainingTTL: 0 }] } });
+    expect(t.store.leaseTimeToLive({ ID: 9 })).toMatchObject({ TTL: 30, grantedTTL: 30 });
   });
 });
 

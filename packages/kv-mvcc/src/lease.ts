@@ -15,7 +15,11 @@ import type {
   LeaseTimeToLiveResponse,
 } from './types.js';
 
-/** A lease row: granted TTL and the last checkpointed remaining TTL (-1: none). */
+/**
+ * A lease row: granted TTL and the last checkpointed remaining TTL. A remaining TTL of 0 or less
+ * means none (a fresh grant writes -1; the leader checkpoints 0 to clear it on a renewal, as
+ * etcd's lessor does, whose remaining TTL counts only when above 0).
+ */
 interface LeaseRow {
   readonly grantedTtl: number;
   readonly remainingTtl: number;
@@ -93,7 +97,10 @@ export function revokeLease(w: WriteTxn, id: number): void {
   t.lease.removeSync(u64Bytes(id));
 }
 
-/** Records remaining TTLs; unknown leases are skipped, as etcd does. */
+/**
+ * Records remaining TTLs; unknown leases are skipped, as etcd does. A remaining TTL of 0 clears
+ * the lease's checkpoint (etcd's renewal on a leader with checkpoints on).
+ */
 export function checkpointLeases(t: Tables, r: LeaseCheckpointRequest): void {
   for (const cp of r.checkpoints) {
     checkId(cp.ID);
@@ -119,7 +126,8 @@ export function leaseTimeToLive(
   const row = getRow(t, r.ID);
   if (row === undefined) throw notFound();
   const keys = r.keys === true ? leaseKeys(t, r.ID) : [];
-  const ttl = row.remainingTtl >= 0 ? row.remainingTtl : row.grantedTtl;
+  // As etcd's getRemainingTTL: the checkpoint counts only when above 0.
+  const ttl = row.remainingTtl > 0 ? row.remainingTtl : row.grantedTtl;
   return { ID: r.ID, TTL: ttl, grantedTTL: row.grantedTtl, keys };
 }
 
