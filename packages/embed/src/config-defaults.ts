@@ -26,3 +26,8 @@ export const defaultMaxRequestBytes = 1.5 * 1024 * 1024;
 export const defaultMaxTxnOps = 128;
 /** etcd's `--max-learners` default. */
 export const defaultMaxLearners = 1;
+/**
+ * etcd's lease checkpoint interval (its lessor's default, 5 minutes): how long the leader waits
+ * before checkpointing a lease's remaining TTL, when checkpoints are on.
+ */
+export const defaultLeaseCheckpointIntervalMs = 5 * 60 * 1000;

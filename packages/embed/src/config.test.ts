@@ -33,6 +33,7 @@ describe('resolveConfig', () => {
         "clusterState": "new",
         "dataDir": "default.etcd",
         "electionMs": 1000,
+        "enableLeaseCheckpoint": false,
         "initialAdvertisePeerUrls": [
           "http://localhost:2380",
         ],
@@ -42,6 +43,8 @@ describe('resolveConfig', () => {
           ],
         },
         "initialClusterToken": "etcd-cluster",
+        "leaseCheckpointIntervalMs": 300000,
+        "leaseCheckpointPersist": false,
         "listenClientUrls": [
           "http://localhost:2379",
         ],
@@ -79,6 +82,17 @@ describe('resolveConfig', () => {
     expect(rev.autoCompaction).toEqual({ mode: 'revision', retentionRevisions: 1000 });
   });
 
+  it('takes lease checkpoints on, with persistence and an interval', () => {
+    const c = resolveConfig({
+      enableLeaseCheckpoint: true,
+      leaseCheckpointPersist: true,
+      leaseCheckpointIntervalMs: 2000,
+    });
+    expect([c.enableLeaseCheckpoint, c.leaseCheckpointPersist, c.leaseCheckpointIntervalMs]).toEqual(
+      [true, true, 2000],
+    );
+  });
+
   it('refuses each broken rule, naming the field', () => {
     const peer = { initialAdvertisePeerUrls: ['http://127.0.0.1:2380'] };
     expect({
@@ -96,6 +110,9 @@ describe('resolveConfig', () => {
       badRetention: refusal({ autoCompactionRetention: 'soon' }),
       zeroQuota: refusal({ quotaBackendBytes: 0 }),
       emptyName: refusal({ name: '' }),
+      persistWithoutCheckpoint: refusal({ leaseCheckpointPersist: true }),
+      zeroCheckpointInterval: refusal({ enableLeaseCheckpoint: true, leaseCheckpointIntervalMs: 0 }),
+      fractionalCheckpointInterval: refusal({ leaseCheckpointIntervalMs: 1.5 }),
     }).toMatchInlineSnapshot(`
       {
         "badClusterState": "invalid config clusterState: unexpected clusterState "old"",
@@ -104,12 +121,15 @@ describe('resolveConfig', () => {
         "badScheme": "invalid config listenPeerUrls: "ftp://127.0.0.1:2380": URL scheme must be http or https",
         "bindHostname": "invalid config listenPeerUrls: expected IP in URL for binding (http://example.com:2380)",
         "emptyName": "invalid config name: must not be empty",
+        "fractionalCheckpointInterval": "invalid config leaseCheckpointIntervalMs: must be an integer > 0, got 1.5",
         "listenWithoutAdvertise": "invalid config advertiseClientUrls: --advertise-client-urls is required when --listen-client-urls is set explicitly",
         "longElection": "invalid config electionMs: --election-timeout[60000ms] is too long, and should be set less than 50000ms",
         "noPort": "invalid config advertiseClientUrls: "http://127.0.0.1" must be "host:port"",
         "notInCluster": "invalid config initialCluster: has no member named "n9" (the name option)",
+        "persistWithoutCheckpoint": "invalid config leaseCheckpointPersist: setting experimental-enable-lease-checkpoint-persist requires experimental-enable-lease-checkpoint",
         "shortElection": "invalid config electionMs: --election-timeout[400ms] should be at least as 5 times as --heartbeat-interval[100ms]",
         "urlMismatch": "invalid config initialCluster: --initial-cluster has n1=http://127.0.0.1:2390 but missing from --initial-advertise-peer-urls=http://127.0.0.1:2380",
+        "zeroCheckpointInterval": "invalid config leaseCheckpointIntervalMs: must be an integer > 0, got 0",
         "zeroQuota": "invalid config quotaBackendBytes: must be an integer > 0, got 0",
         "zeroTick": "invalid config tickMs: must be an integer > 0, got 0",
       }

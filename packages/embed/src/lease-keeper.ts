@@ -3,14 +3,29 @@
 // attached keys at the same index. A member that becomes leader gives every lease its TTL again
 // plus one election timeout (etcd's Promote(electionTimeout)), since it cannot know how long the
 // previous leader had counted: the TTL is the last checkpointed remaining TTL when the store has
-// one, else the granted TTL (lease checkpoints are off, as in etcd by default, so it is the
-// granted TTL).
-import { MvccError, type ApplyRequest, type ApplyResult, type MvccStore } from '@keel/kv-mvcc';
+// one, else the granted TTL.
+// With lease checkpoints on (off by default, as in etcd), the leader also proposes LeaseCheckpoint
+// requests carrying the remaining TTLs (lease-checkpoints.ts holds the schedule), and a renewal of
+// a lease that has a checkpoint clears it through the log before it answers, so a later leader
+// does not expire a renewed lease early from an old checkpoint (etcd's Renew).
+import {
+  MvccError,
+  type ApplyRequest,
+  type ApplyResult,
+  type LeaseCheckpoint,
+  type MvccStore,
+} from '@keel/kv-mvcc';
 import type { Cancel, Clock } from './clock.js';
 import type { Logger } from './config.js';
 import { EmbedError } from './errors.js';
 import type { Leadership } from './leadership.js';
-import { leaseCheckIntervalMs, leaseRevokesPerCheckMax } from './limits.js';
+import { LeaseCheckpointSchedule } from './lease-checkpoints.js';
+import {
+  leaseCheckIntervalMs,
+  leaseCheckpointRequestsPerCheckMax,
+  leaseCheckpointsPerRequestMax,
+  leaseRevokesPerCheckMax,
+} from './limits.js';
 
 /** What the keeper needs from the server. */
 export interface LeaseKeeperHost {
@@ -20,6 +35,8 @@ export interface LeaseKeeperHost {
   readonly logger: Logger;
   /** What a new leader adds to every lease's TTL (etcd extends by the election timeout). */
   readonly promoteExtendMs: number;
+  /** Time between two checkpoints of a lease, in ms; undefined: lease checkpoints are off. */
+  readonly checkpointIntervalMs: number | undefined;
   propose(request: ApplyRequest): Promise<ApplyResult>;
 }
 
@@ -32,11 +49,15 @@ export class LeaseKeeper {
   /** Lease ID -> deadline on the clock's scale; only meaningful while leading. */
   readonly #deadlines = new Map<number, number>();
   readonly #revoking = new Set<number>();
+  /** The leader's checkpoint schedule; undefined when lease checkpoints are off. */
+  readonly #checkpoints: LeaseCheckpointSchedule | undefined;
   readonly #stop = new AbortController();
   #done: Promise<void> | undefined;
 
   constructor(host: LeaseKeeperHost) {
     this.#h = host;
+    const interval = host.checkpointIntervalMs;
+    this.#checkpoints = interval === undefined ? undefined : new LeaseCheckpointSchedule(interval);
   }
 
   /** Starts following leadership; `close` stops it. */
@@ -51,6 +72,7 @@ export class LeaseKeeper {
   #lead(signal: AbortSignal): Promise<void> {
     this.#deadlines.clear();
     this.#revoking.clear();
+    this.#checkpoints?.clear();
     this.#promote();
     this.#check();
     return new Promise((resolve) => {
@@ -71,6 +93,7 @@ export class LeaseKeeper {
     for (const { ID } of store.leaseLeases().leases) {
       const ttl = store.leaseTimeToLive({ ID }).TTL;
       this.#deadlines.set(ID, now + this.#h.promoteExtendMs + ttl * 1000);
+      this.#checkpoints?.schedule(ID, ttl, now);
     }
   }
 
@@ -84,14 +107,49 @@ export class LeaseKeeper {
     for (const id of live) {
       const deadline = this.#deadlines.get(id);
       if (deadline === undefined) {
-        const ttl = store.leaseTimeToLive({ ID: id }).grantedTTL;
-        this.#deadlines.set(id, now + ttl * 1000);
+        this.noteGrant(id, store.leaseTimeToLive({ ID: id }).grantedTTL);
         continue;
       }
       if (deadline > now || this.#revoking.has(id) || revokes >= leaseRevokesPerCheckMax) continue;
       revokes += 1;
       this.#revoke(id);
     }
+    this.#checkpointDue(now);
+  }
+
+  /** Proposes the checkpoints due now (etcd's checkpointScheduledLeases). */
+  #checkpointDue(now: number): void {
+    const schedule = this.#checkpoints;
+    if (schedule === undefined) return;
+    const lookup = (id: number) => {
+      const deadlineMs = this.#deadlines.get(id);
+      if (deadlineMs === undefined) return undefined;
+      return { deadlineMs, grantedTtl: this.#h.store.leaseTimeToLive({ ID: id }).grantedTTL };
+    };
+    const batches = schedule.takeDue(now, lookup, {
+      perBatch: leaseCheckpointsPerRequestMax,
+      batchesMax: leaseCheckpointRequestsPerCheckMax,
+    });
+    for (const checkpoints of batches) this.#proposeCheckpoints(schedule, checkpoints);
+  }
+
+  #proposeCheckpoints(schedule: LeaseCheckpointSchedule, checkpoints: LeaseCheckpoint[]): void {
+    // Its outcome needs no caller: once applied, each lease is scheduled again (etcd does so when
+    // it applies a checkpoint on the leader); a failed one (leadership lost, timeout) is only
+    // logged, and the next leader schedules every lease when it takes over.
+    this.#h
+      .propose({ leaseCheckpoint: { checkpoints } })
+      .then(() => {
+        if (!this.#h.leadership.isLeader()) return;
+        const now = this.#h.clock.nowMs();
+        for (const cp of checkpoints) schedule.schedule(cp.ID, cp.remainingTTL, now);
+      })
+      .catch((e: unknown) => {
+        this.#h.logger.warn(
+          { leases: checkpoints.length, err: String(e) },
+          'lease checkpoint failed; the next leader schedules them again',
+        );
+      });
   }
 
   #revoke(id: number): void {
@@ -109,31 +167,40 @@ export class LeaseKeeper {
   /**
    * Restarts lease `id`'s TTL on the leader (etcd's LeaseKeepAlive). A lease whose deadline has
    * passed is gone, though its revoke may not be applied yet: as etcd's leader, which waits for
-   * that revoke, it answers LEASE_NOT_FOUND.
-   * @throws EmbedError NOT_LEADER off the leader (followers forward, lease-forwarder.ts);
-   * MvccError LEASE_NOT_FOUND.
+   * that revoke, it answers LEASE_NOT_FOUND. With checkpoints on, a lease that has a checkpoint
+   * has it cleared through the log first (a checkpoint of 0), as etcd's Renew.
+   * @throws EmbedError NOT_LEADER off the leader (followers forward, lease-forwarder.ts), or when
+   * leadership moved while the checkpoint was cleared; MvccError LEASE_NOT_FOUND; the clearing
+   * proposal's errors (TIMEOUT...).
    */
-  keepAlive(id: number): { ID: number; TTL: number } {
-    if (!this.#h.leadership.isLeader()) {
-      throw new EmbedError({
-        code: 'NOT_LEADER',
-        message: 'lease keep-alive must reach the leader',
-      });
-    }
+  async keepAlive(id: number): Promise<{ ID: number; TTL: number }> {
+    const notLeader = () =>
+      new EmbedError({ code: 'NOT_LEADER', message: 'lease keep-alive must reach the leader' });
+    if (!this.#h.leadership.isLeader()) throw notLeader();
     const now = this.#h.clock.nowMs();
     const deadline = this.#deadlines.get(id);
     if (deadline !== undefined && deadline <= now) {
       throw new MvccError({ code: 'LEASE_NOT_FOUND', message: 'requested lease not found' });
     }
     const res = this.#h.store.leaseKeepAlive({ ID: id });
+    // The deadline moves before the clearing proposal, so a checkpoint taken meanwhile sees the
+    // whole TTL left and is skipped rather than recording the old remaining TTL after the clear.
     this.#deadlines.set(id, now + res.TTL * 1000);
+    const ttl = this.#h.store.leaseTimeToLive({ ID: id });
+    if (this.#checkpoints !== undefined && ttl.TTL !== ttl.grantedTTL) {
+      await this.#h.propose({ leaseCheckpoint: { checkpoints: [{ ID: id, remainingTTL: 0 }] } });
+      if (!this.#h.leadership.isLeader()) throw notLeader();
+      this.#checkpoints.schedule(id, ttl.grantedTTL, this.#h.clock.nowMs());
+    }
     return { ID: id, TTL: res.TTL };
   }
 
   /** Starts lease `id`'s deadline now on the leader, once its grant has been applied. */
   noteGrant(id: number, ttlSeconds: number): void {
-    if (this.#h.leadership.isLeader())
-      this.#deadlines.set(id, this.#h.clock.nowMs() + ttlSeconds * 1000);
+    if (!this.#h.leadership.isLeader()) return;
+    const now = this.#h.clock.nowMs();
+    this.#deadlines.set(id, now + ttlSeconds * 1000);
+    this.#checkpoints?.schedule(id, ttlSeconds, now);
   }
 
   /**

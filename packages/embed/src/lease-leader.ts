@@ -37,7 +37,7 @@ export function createLeaseLeaderOps(host: KvHost, keeper: LeaseKeeper): LeaseLe
     async keepAlive(id) {
       host.checkOpen();
       try {
-        return keeper.keepAlive(id);
+        return await keeper.keepAlive(id);
       } catch (e) {
         if (!isMvccError(e, 'LEASE_NOT_FOUND')) throw e;
       }

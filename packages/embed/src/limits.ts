@@ -35,6 +35,14 @@ export function requestTimeoutMs(electionMs: number): number {
 export const leaseCheckIntervalMs = 500;
 /** Lease revokes the leader proposes per check at most (etcd: 1000 per second). */
 export const leaseRevokesPerCheckMax = 500;
+/** Lease checkpoints in one LeaseCheckpoint request, at most (etcd's maxLeaseCheckpointBatchSize).
+ */
+export const leaseCheckpointsPerRequestMax = 1000;
+/**
+ * LeaseCheckpoint requests the leader proposes per check, at most (etcd's lessor: half its
+ * checkpoint rate of 1000 per 500 ms loop).
+ */
+export const leaseCheckpointRequestsPerCheckMax = 500;
 /** How often revision-mode auto-compaction runs on the leader (etcd's 5 minutes). */
 export const revisionCompactionCheckMs = 5 * 60 * 1000;
 

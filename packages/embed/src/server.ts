@@ -436,7 +436,13 @@ function leaderWork(o: {
     propose: (r: ApplyRequest) => o.driver.propose(r, o.config.maxRequestBytes),
   };
   return {
-    keeper: new LeaseKeeper({ ...common, promoteExtendMs: o.config.electionMs }),
+    keeper: new LeaseKeeper({
+      ...common,
+      promoteExtendMs: o.config.electionMs,
+      checkpointIntervalMs: o.config.enableLeaseCheckpoint
+        ? o.config.leaseCheckpointIntervalMs
+        : undefined,
+    }),
     compactor: new AutoCompactor({ ...common, mode: o.config.autoCompaction }),
   };
 }
