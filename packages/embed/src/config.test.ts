@@ -88,9 +88,11 @@ describe('resolveConfig', () => {
       leaseCheckpointPersist: true,
       leaseCheckpointIntervalMs: 2000,
     });
-    expect([c.enableLeaseCheckpoint, c.leaseCheckpointPersist, c.leaseCheckpointIntervalMs]).toEqual(
-      [true, true, 2000],
-    );
+    expect([
+      c.enableLeaseCheckpoint,
+      c.leaseCheckpointPersist,
+      c.leaseCheckpointIntervalMs,
+    ]).toEqual([true, true, 2000]);
   });
 
   it('refuses each broken rule, naming the field', () => {
@@ -111,7 +113,10 @@ describe('resolveConfig', () => {
       zeroQuota: refusal({ quotaBackendBytes: 0 }),
       emptyName: refusal({ name: '' }),
       persistWithoutCheckpoint: refusal({ leaseCheckpointPersist: true }),
-      zeroCheckpointInterval: refusal({ enableLeaseCheckpoint: true, leaseCheckpointIntervalMs: 0 }),
+      zeroCheckpointInterval: refusal({
+        enableLeaseCheckpoint: true,
+        leaseCheckpointIntervalMs: 0,
+      }),
       fractionalCheckpointInterval: refusal({ leaseCheckpointIntervalMs: 1.5 }),
     }).toMatchInlineSnapshot(`
       {
