@@ -124,6 +124,32 @@ describe('keel (member)', () => {
     expect(keel(['--name=n9', '--initial-cluster=n1=http://127.0.0.1:2380']).stderr).toBe(
       'keel: invalid config initialCluster: has no member named "n9" (the name option)',
     );
+    expect(keel(['--experimental-enable-lease-checkpoint-persist']).stderr).toBe(
+      'keel: invalid config leaseCheckpointPersist: setting experimental-enable-lease-checkpoint-persist requires experimental-enable-lease-checkpoint',
+    );
+    expect(keel(['--lease-checkpoint-interval=0s']).stderr).toBe(
+      'keel: invalid config leaseCheckpointIntervalMs: must be an integer > 0, got 0',
+    );
+  });
+
+  it("resolves lease checkpoints: off with etcd's 5 minutes by default, on with the flags", () => {
+    const off = JSON.parse(keel(['--dry-run']).stdout) as Record<string, unknown>;
+    expect(off).toMatchObject({
+      enableLeaseCheckpoint: false,
+      leaseCheckpointPersist: false,
+      leaseCheckpointIntervalMs: 300_000,
+    });
+    const on = keel([
+      '--dry-run',
+      '--experimental-enable-lease-checkpoint',
+      '--experimental-enable-lease-checkpoint-persist',
+      '--lease-checkpoint-interval=1m30s',
+    ]);
+    expect(JSON.parse(on.stdout) as Record<string, unknown>).toMatchObject({
+      enableLeaseCheckpoint: true,
+      leaseCheckpointPersist: true,
+      leaseCheckpointIntervalMs: 90_000,
+    });
   });
 });
 

@@ -142,6 +142,18 @@ const cases: readonly Case[] = [
   { flag: 'max-learners', text: '3', yaml: 3, config: { maxLearners: 3 } },
   { flag: 'experimental-max-learners', text: '4', yaml: 4, config: { maxLearners: 4 } },
   {
+    flag: 'experimental-enable-lease-checkpoint',
+    text: 'true',
+    yaml: true,
+    config: { enableLeaseCheckpoint: true },
+  },
+  {
+    flag: 'experimental-enable-lease-checkpoint-persist',
+    text: 'true',
+    yaml: true,
+    config: { leaseCheckpointPersist: true },
+  },
+  {
     flag: 'listen-metrics-urls',
     text: 'http://127.0.0.1:12381',
     yaml: 'http://127.0.0.1:12381',
@@ -164,6 +176,7 @@ const testedElsewhere = new Set([
   'version',
   'dry-run',
   'unsafe-fault-injection-url',
+  'lease-checkpoint-interval',
 ]);
 
 // The config file keeps etcd's default advertise URL when it sets only the listen URLs.
@@ -517,6 +530,13 @@ describe('parseKeelCommand', () => {
     expect(failure(['--unsafe-fault-injection-url=http://0.0.0.0:1'])).toMatch(
       /^INVALID_CONFIG: --unsafe-fault-injection-url=http:\/\/0.0.0.0:1: it must listen on a loopback/,
     );
+  });
+
+  it('reads --lease-checkpoint-interval from the command line only (no ETCD_ variable)', () => {
+    expect(member(['--lease-checkpoint-interval=10s']).config).toEqual({
+      leaseCheckpointIntervalMs: 10_000,
+    });
+    expect(member([], { ETCD_LEASE_CHECKPOINT_INTERVAL: '10s' }).config).toEqual({});
   });
 
   it('sends snapshot to its subcommand and names the etcdctl commands keel lacks', () => {

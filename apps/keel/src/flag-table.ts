@@ -316,6 +316,20 @@ const tuning: readonly FlagDef[] = [
       'Deprecated spelling of --snapshot-catchup-entries.',
       { aliasOf: 'snapshot-catchup-entries' },
     ],
+    [
+      'experimental-enable-lease-checkpoint',
+      'bool',
+      'false',
+      'The leader checkpoints remaining lease TTLs through Raft, so a new leader does not ' +
+        'give leases their whole TTL again.',
+    ],
+    [
+      'experimental-enable-lease-checkpoint-persist',
+      'bool',
+      'false',
+      'Keep lease checkpoints across restarts (keel always does, as etcd 3.6); requires ' +
+        '--experimental-enable-lease-checkpoint.',
+    ],
   ]),
 ];
 
@@ -338,6 +352,14 @@ const keel: readonly FlagDef[] = group('Keel', 'keel', [
     'bool',
     'false',
     "Print the resolved configuration as JSON and exit (keel's own flag).",
+    { keelOnly: true },
+  ],
+  [
+    'lease-checkpoint-interval',
+    'duration',
+    '5m0s',
+    'Time between two checkpoints of one lease, with --experimental-enable-lease-checkpoint ' +
+      "(keel's own flag: etcd sets it only in its server config).",
     { keelOnly: true },
   ],
   [

@@ -207,6 +207,9 @@ export function buildMemberOptions(settings: Settings, source: SettingsSource): 
     maxLearners: num(settings, 'max-learners'),
     preVote: bool(settings, 'pre-vote'),
     strictReconfigCheck: bool(settings, 'strict-reconfig-check'),
+    enableLeaseCheckpoint: bool(settings, 'experimental-enable-lease-checkpoint'),
+    leaseCheckpointPersist: bool(settings, 'experimental-enable-lease-checkpoint-persist'),
+    leaseCheckpointIntervalMs: num(settings, 'lease-checkpoint-interval'),
     clientTls,
     peerTls,
   });
