@@ -75,6 +75,7 @@ export async function startListeners(opts: {
         backend: createEtcdBackend(opts.backend),
         maxRequestBytes: config.maxRequestBytes,
         maxTxnOps: config.maxTxnOps,
+        electionTimeoutMs: config.electionMs,
       });
       grpcServers.push(grpc);
       const bound = await grpc.listen(host, port, tlsFor(scheme, opts.clientTls));

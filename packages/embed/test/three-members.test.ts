@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Server } from '../src/index.js';
 import { agreedLeader, testElectionMs as electionMs, testMembers } from './cluster.js';
+import { startEtcdctl } from './etcdctl-runner.js';
 import { b, s, within } from './helpers.js';
 
 const t = testMembers();
@@ -107,6 +108,20 @@ describe('three members', () => {
       'write after failover',
     );
     expect(after.header.raftTerm).toBeGreaterThan(0);
+  });
+
+  it("ends etcdctl's watch (it requires a leader) with etcd's 'no leader' once the quorum is gone", async () => {
+    const servers = await t.startFounders();
+    const leader = await within(agreedLeader(servers), 5000, 'election');
+    const survivor = servers.find((m) => m !== leader) as Server;
+    const put = await within(survivor.kv.put({ key: b('k'), value: b('seen') }), 5000, 'put');
+    const args = ['watch', 'k', `--rev=${String(put.revision)}`];
+    const watch = startEtcdctl(survivor, args, { commandTimeoutS: 30, killAfterMs: 30_000 });
+    await within(watch.printed('seen'), 10_000, 'the watch is open'); // its history, from --rev
+    for (const m of servers) if (m !== survivor) await m.close({ skipLeaderTransfer: true });
+    // etcd's leader monitor: three election timeouts without a leader end the stream.
+    const r = await within(watch.result, 20 * electionMs + 5000, 'watch ends');
+    expect(r.out).toContain('etcdserver: no leader');
   });
 
   it('hand leadership over on close, so the others need no election timeout', async () => {

@@ -15,6 +15,7 @@ import type {
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
 import { assert } from './assert.js';
+import { requiresLeader, type LeaderStream } from './leader-streams.js';
 import { serviceOf } from './proto.js';
 import { etcdStatuses, toEtcdStatus, type EtcdStatus } from './status.js';
 
@@ -77,11 +78,6 @@ export function malformedStatus(reason: string): Partial<StatusObject> {
   return { code: grpcStatus.INVALID_ARGUMENT, details: `etcdserver: malformed request: ${reason}` };
 }
 
-/** True when the client asked that the call fail without a leader (etcd's `hasleader`). */
-export function requiresLeader(md: Metadata): boolean {
-  return md.get('hasleader')[0] === 'true';
-}
-
 /** What the wrappers need to check a call before its handler runs. */
 export interface CallGate<TReq = unknown> {
   /** The leader's member ID, 0 when none. */
@@ -90,6 +86,8 @@ export interface CallGate<TReq = unknown> {
   isLearner(): boolean;
   /** Whether a learner serves the call with this request; absent: it does not. */
   readonly servesLearner?: (req: TReq) => boolean;
+  /** Follows an admitted stream, to end it if the member loses its leader (LeaderStreams). */
+  readonly track?: (stream: LeaderStream) => void;
 }
 
 /**
@@ -97,10 +95,12 @@ export interface CallGate<TReq = unknown> {
  * serializable Range, the Snapshot stream).
  */
 export function learnerServes<TReq>(gate: CallGate, rule: (req: TReq) => boolean): CallGate<TReq> {
+  const { track } = gate;
   return {
     leaderId: () => gate.leaderId(),
     isLearner: () => gate.isLearner(),
     servesLearner: rule,
+    ...(track === undefined ? {} : { track }),
   };
 }
 
@@ -209,6 +209,7 @@ export function serverStream<TReq>(
       call.emit('error', stop);
       return;
     }
+    gate.track?.(call);
     handler(inbound.msg, call).then(
       () => call.end(),
       (e: unknown) => call.emit('error', toStatusObject(toEtcdStatus(e))),
@@ -230,6 +231,7 @@ export function duplex<TReq>(
       call.emit('error', stop);
       return;
     }
+    gate.track?.(call);
     handler(call);
   };
 }

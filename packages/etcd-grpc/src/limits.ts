@@ -15,6 +15,15 @@ export function grpcReceiveBytesMax(maxRequestBytes: number): number {
   return maxRequestBytes + grpcOverheadBytes;
 }
 
+/**
+ * How many leader checks in a row, one per election timeout, find no leader before streams that
+ * asked for one (`hasleader`) end with "etcdserver: no leader" (etcd's maxNoLeaderCnt).
+ */
+export const noLeaderChecksMax = 3;
+
+/** etcd's default `--election-timeout` in ms: the interval of those checks. */
+export const electionTimeoutMsDefault = 1000;
+
 /** etcd's default `--max-txn-ops`: the most operations one txn branch may hold. */
 export const txnOpsMaxDefault = 128;
 

@@ -3,8 +3,10 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { EtcdBackend } from './backend.js';
 import { EtcdGrpcError } from './errors.js';
 import { serviceDefinition } from './grpc-method.js';
+import { LeaderStreams } from './leader-streams.js';
 import {
   concurrentStreamsPerConnectionMax,
+  electionTimeoutMsDefault,
   grpcReceiveBytesMax,
   maxRequestBytesDefault,
   txnOpsMaxDefault,
@@ -37,6 +39,12 @@ export interface EtcdGrpcServerOptions {
   readonly maxTxnOps?: number | undefined;
   /** How often watchers with progress_notify get a progress response (default 10 minutes). */
   readonly watchProgressNotifyMs?: number | undefined;
+  /**
+   * The member's election timeout (etcd's `--election-timeout`, default 1000 ms): streams opened
+   * with `hasleader` metadata end with "etcdserver: no leader" after three of these in a row
+   * without a leader, as etcd's do.
+   */
+  readonly electionTimeoutMs?: number | undefined;
 }
 
 /** TLS for a listener, loaded from PEM files by the caller (etcd's `--cert-file` and friends). */
@@ -74,9 +82,17 @@ function positiveInt(value: number | undefined, fallback: number, name: string):
   return v;
 }
 
-function resolveContext(opts: EtcdGrpcServerOptions): ServiceContext {
+function resolveContext(opts: EtcdGrpcServerOptions, leaderStreams: LeaderStreams): ServiceContext {
+  const { backend } = opts;
   return {
-    backend: opts.backend,
+    backend,
+    gate: {
+      leaderId: () => backend.leaderId(),
+      isLearner: () => backend.isLearner(),
+      track: (stream) => {
+        leaderStreams.track(stream);
+      },
+    },
     maxRequestBytes: positiveInt(opts.maxRequestBytes, maxRequestBytesDefault, 'maxRequestBytes'),
     txnOpsMax: positiveInt(opts.maxTxnOps, txnOpsMaxDefault, 'maxTxnOps'),
     watchProgressNotifyMs: positiveInt(
@@ -105,7 +121,13 @@ function credentials(tls: GrpcServerTls | undefined): ServerCredentials {
  * server.close();
  */
 export function createEtcdGrpcServer(opts: EtcdGrpcServerOptions): EtcdGrpcServer {
-  const ctx = resolveContext(opts);
+  const electionTimeoutMs = positiveInt(
+    opts.electionTimeoutMs,
+    electionTimeoutMsDefault,
+    'electionTimeoutMs',
+  );
+  const leaderStreams = new LeaderStreams(() => opts.backend.leaderId());
+  const ctx = resolveContext(opts, leaderStreams);
   const server = new Server({
     'grpc.max_receive_message_length': grpcReceiveBytesMax(ctx.maxRequestBytes),
     'grpc.max_send_message_length': -1,
@@ -126,13 +148,18 @@ export function createEtcdGrpcServer(opts: EtcdGrpcServerOptions): EtcdGrpcServe
     listen: (host, port, tls) =>
       new Promise<number>((resolve, reject) => {
         server.bindAsync(`${host}:${port}`, credentials(tls), (err, bound) => {
-          if (err === null) resolve(bound);
-          else reject(err);
+          if (err !== null) {
+            reject(err);
+            return;
+          }
+          if (!closed) leaderStreams.start(electionTimeoutMs);
+          resolve(bound);
         });
       }),
     close: () => {
       if (closed) return;
       closed = true;
+      leaderStreams.stop();
       server.forceShutdown();
     },
   };

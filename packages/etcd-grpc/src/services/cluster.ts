@@ -20,9 +20,9 @@ export function encodeMember(m: MemberInfo): object {
 
 /** The Cluster service's handlers over `ctx.backend`. */
 export function clusterService(ctx: ServiceContext): UntypedServiceImplementation {
-  const { backend } = ctx;
+  const { backend, gate } = ctx;
   return {
-    MemberAdd: unary<{ peerURLs: string[]; isLearner: boolean }>(backend, async (pb) => {
+    MemberAdd: unary<{ peerURLs: string[]; isLearner: boolean }>(gate, async (pb) => {
       const res = await backend.memberAdd({ peerUrls: pb.peerURLs, isLearner: pb.isLearner });
       return {
         header: headerOf(backend),
@@ -30,20 +30,20 @@ export function clusterService(ctx: ServiceContext): UntypedServiceImplementatio
         members: res.members.map(encodeMember),
       };
     }),
-    MemberRemove: unary<{ ID: Int64Field }>(backend, async (pb) => {
+    MemberRemove: unary<{ ID: Int64Field }>(gate, async (pb) => {
       const res = await backend.memberRemove(int64ToNumber(pb.ID, 'ID'));
       return { header: headerOf(backend), members: res.map(encodeMember) };
     }),
-    MemberUpdate: unary<{ ID: Int64Field; peerURLs: string[] }>(backend, async (pb) => {
+    MemberUpdate: unary<{ ID: Int64Field; peerURLs: string[] }>(gate, async (pb) => {
       const id = int64ToNumber(pb.ID, 'ID');
       const res = await backend.memberUpdate({ id, peerUrls: pb.peerURLs });
       return { header: headerOf(backend), members: res.map(encodeMember) };
     }),
-    MemberList: unary<{ linearizable: boolean }>(backend, async (pb) => {
+    MemberList: unary<{ linearizable: boolean }>(gate, async (pb) => {
       const res = await backend.memberList({ linearizable: pb.linearizable });
       return { header: headerOf(backend), members: res.map(encodeMember) };
     }),
-    MemberPromote: unary<{ ID: Int64Field }>(backend, async (pb) => {
+    MemberPromote: unary<{ ID: Int64Field }>(gate, async (pb) => {
       const res = await backend.memberPromote(int64ToNumber(pb.ID, 'ID'));
       return { header: headerOf(backend), members: res.map(encodeMember) };
     }),

@@ -64,7 +64,12 @@ async function observe(
   const report = async (): Promise<number> => {
     const res = await backend.range(firstCreated(prefix));
     const kv = res.kvs[0];
-    if (kv !== undefined && (last === undefined || !sameKv(kv, last)) && !call.cancelled) {
+    if (
+      kv !== undefined &&
+      (last === undefined || !sameKv(kv, last)) &&
+      !call.cancelled &&
+      !call.writableEnded
+    ) {
       last = kv;
       call.write({ header: headerOf(backend, res.revision), kv: encodeKeyValue(kv) });
     }
@@ -85,19 +90,22 @@ async function observe(
           });
       },
     );
-    call.once('cancelled', () => {
-      handle.cancel();
-      resolve();
-    });
+    // The client left, or the server ended the stream (the member lost its leader).
+    for (const event of ['cancelled', 'error']) {
+      call.once(event, () => {
+        handle.cancel();
+        resolve();
+      });
+    }
   });
 }
 
 /** The v3election service's handlers over `ctx.backend`. */
 export function electionService(ctx: ServiceContext): UntypedServiceImplementation {
-  const { backend } = ctx;
+  const { backend, gate } = ctx;
   type Campaign = { name: PbBytes; lease: Int64Field; value: PbBytes };
   return {
-    Campaign: unaryWaiting<Campaign>(backend, async (pb, signal) => {
+    Campaign: unaryWaiting<Campaign>(gate, async (pb, signal) => {
       const lease = int64ToNumber(pb.lease, 'lease');
       const name = bytesOf(pb.name);
       const value = bytesOf(pb.value);
@@ -112,20 +120,20 @@ export function electionService(ctx: ServiceContext): UntypedServiceImplementati
       );
       return { header: headerOf(backend), leader: { name, key, rev: leader.rev, lease } };
     }),
-    Proclaim: unary<{ leader: PbLeaderKey | null; value: PbBytes }>(backend, async (pb) => {
+    Proclaim: unary<{ leader: PbLeaderKey | null; value: PbBytes }>(gate, async (pb) => {
       const revision = await proclaim(backend, leaderKeyOf(pb.leader), bytesOf(pb.value));
       return { header: headerOf(backend, revision) };
     }),
-    Leader: unary<{ name: PbBytes }>(backend, async (pb) => {
+    Leader: unary<{ name: PbBytes }>(gate, async (pb) => {
       const res = await backend.range(firstCreated(recipeKeys(bytesOf(pb.name), 0).prefix));
       const kv = res.kvs[0];
       if (kv === undefined) throw unknown('election: no leader');
       return { header: headerOf(backend, res.revision), kv: encodeKeyValue(kv) };
     }),
-    Observe: serverStream<{ name: PbBytes }>(backend, (pb, call) =>
+    Observe: serverStream<{ name: PbBytes }>(gate, (pb, call) =>
       observe(backend, recipeKeys(bytesOf(pb.name), 0).prefix, call),
     ),
-    Resign: unary<{ leader: PbLeaderKey | null }>(backend, async (pb) => {
+    Resign: unary<{ leader: PbLeaderKey | null }>(gate, async (pb) => {
       const leader = leaderKeyOf(pb.leader);
       const res = await backend.txn({
         compare: [

@@ -31,28 +31,28 @@ const servesSerializable = (pb: PbRangeRequest): boolean => pb.serializable;
 
 /** The KV service's handlers over `ctx.backend`. */
 export function kvService(ctx: ServiceContext): UntypedServiceImplementation {
-  const { backend } = ctx;
+  const { backend, gate } = ctx;
   return {
-    Range: unary<PbRangeRequest>(learnerServes(backend, servesSerializable), async (pb) => {
+    Range: unary<PbRangeRequest>(learnerServes(gate, servesSerializable), async (pb) => {
       const res = await backend.range(decodeRangeRequest(pb));
       return { header: headerOf(backend, res.revision), ...encodeRangeResponse(res) };
     }),
-    Put: unary<PbPutRequest>(backend, async (pb, sizeBytes) => {
+    Put: unary<PbPutRequest>(gate, async (pb, sizeBytes) => {
       checkSize(ctx, sizeBytes);
       const res = await backend.put(decodePutRequest(pb));
       return { header: headerOf(backend, res.revision), ...encodePutResponse(res) };
     }),
-    DeleteRange: unary<PbDeleteRangeRequest>(backend, async (pb, sizeBytes) => {
+    DeleteRange: unary<PbDeleteRangeRequest>(gate, async (pb, sizeBytes) => {
       checkSize(ctx, sizeBytes);
       const res = await backend.deleteRange(decodeDeleteRangeRequest(pb));
       return { header: headerOf(backend, res.revision), ...encodeDeleteRangeResponse(res) };
     }),
-    Txn: unary<PbTxnRequest>(backend, async (pb, sizeBytes) => {
+    Txn: unary<PbTxnRequest>(gate, async (pb, sizeBytes) => {
       checkSize(ctx, sizeBytes);
       const res = await backend.txn(decodeTxnRequest(pb, ctx.txnOpsMax));
       return { header: headerOf(backend, res.revision), ...encodeTxnResponse(res) };
     }),
-    Compact: unary<{ revision: Int64Field; physical: boolean }>(backend, async (pb) => {
+    Compact: unary<{ revision: Int64Field; physical: boolean }>(gate, async (pb) => {
       const revision = int64ToNumber(pb.revision, 'revision');
       const res = await backend.compact({ revision, physical: pb.physical });
       return { header: headerOf(backend, res.revision) };

@@ -60,25 +60,28 @@ function keepAliveStream(ctx: ServiceContext) {
       ended = true;
       call.end();
     });
+    call.on('error', () => {
+      ended = true; // ended by the server (fail, or the member lost its leader)
+    });
   };
 }
 
 /** The Lease service's handlers over `ctx.backend`. */
 export function leaseService(ctx: ServiceContext): UntypedServiceImplementation {
-  const { backend } = ctx;
+  const { backend, gate } = ctx;
   return {
-    LeaseGrant: unary<{ TTL: Int64Field; ID: Int64Field }>(backend, async (pb) => {
+    LeaseGrant: unary<{ TTL: Int64Field; ID: Int64Field }>(gate, async (pb) => {
       const TTL = int64ToNumber(pb.TTL, 'TTL');
       if (TTL > leaseTtlSecondsMax) throw new EtcdGrpcError({ code: 'LEASE_TTL_TOO_LARGE' });
       const res = await backend.leaseGrant({ ID: int64ToNumber(pb.ID, 'ID'), TTL });
       return { header: headerOf(backend, res.revision), ID: res.ID, TTL: res.TTL };
     }),
-    LeaseRevoke: unary<PbId>(backend, async (pb) => {
+    LeaseRevoke: unary<PbId>(gate, async (pb) => {
       const res = await backend.leaseRevoke({ ID: int64ToNumber(pb.ID, 'ID') });
       return { header: headerOf(backend, res.revision) };
     }),
-    LeaseKeepAlive: duplex<PbId>(backend, keepAliveStream(ctx)),
-    LeaseTimeToLive: unary<{ ID: Int64Field; keys: boolean }>(backend, async (pb) => {
+    LeaseKeepAlive: duplex<PbId>(gate, keepAliveStream(ctx)),
+    LeaseTimeToLive: unary<{ ID: Int64Field; keys: boolean }>(gate, async (pb) => {
       const ID = int64ToNumber(pb.ID, 'ID');
       try {
         const res = await backend.leaseTimeToLive({ ID, keys: pb.keys });
@@ -95,7 +98,7 @@ export function leaseService(ctx: ServiceContext): UntypedServiceImplementation 
         return { header: headerOf(backend), ID, TTL: -1 };
       }
     }),
-    LeaseLeases: unary<object>(backend, async () => {
+    LeaseLeases: unary<object>(gate, async () => {
       const res = await backend.leaseLeases();
       return {
         header: headerOf(backend, res.revision),

@@ -11,9 +11,9 @@ import { createOnce, recipeKeys, waitPredecessors } from './concurrency.js';
 
 /** The v3lock service's handlers over `ctx.backend`. */
 export function lockService(ctx: ServiceContext): UntypedServiceImplementation {
-  const { backend } = ctx;
+  const { backend, gate } = ctx;
   return {
-    Lock: unaryWaiting<{ name: PbBytes; lease: Int64Field }>(backend, async (pb, signal) => {
+    Lock: unaryWaiting<{ name: PbBytes; lease: Int64Field }>(gate, async (pb, signal) => {
       const lease = int64ToNumber(pb.lease, 'lease');
       const { prefix, key } = recipeKeys(bytesOf(pb.name), lease);
       const mine = await createOnce(backend, { key, value: new Uint8Array(0), lease });
@@ -29,7 +29,7 @@ export function lockService(ctx: ServiceContext): UntypedServiceImplementation {
       }
       return { header: headerOf(backend, now.revision), key };
     }),
-    Unlock: unary<{ key: PbBytes }>(backend, async (pb) => {
+    Unlock: unary<{ key: PbBytes }>(gate, async (pb) => {
       const res = await backend.deleteRange({ key: bytesOf(pb.key) });
       return { header: headerOf(backend, res.revision) };
     }),

@@ -56,7 +56,7 @@ async function sendSnapshot(
   for await (const chunk of snap.chunks) {
     hash.update(chunk);
     for (let lo = 0; lo < chunk.length; lo += snapshotChunkBytes) {
-      if (call.cancelled) return;
+      if (call.cancelled || call.writableEnded) return; // the client left, or the server ended it
       const blob = chunk.subarray(lo, Math.min(lo + snapshotChunkBytes, chunk.length));
       remaining -= blob.length;
       // Every message repeats the header of the snapshot's point in time.
@@ -77,9 +77,9 @@ async function sendSnapshot(
 const always = (): boolean => true;
 
 export function maintenanceService(ctx: ServiceContext): UntypedServiceImplementation {
-  const { backend } = ctx;
+  const { backend, gate } = ctx;
   return {
-    Alarm: unary<{ action: number; memberID: Int64Field; alarm: number }>(backend, async (pb) => {
+    Alarm: unary<{ action: number; memberID: Int64Field; alarm: number }>(gate, async (pb) => {
       const res = await backend.alarm({
         action: pick(alarmActions, pb.action, 'alarm action'),
         memberID: int64ToNumber(pb.memberID, 'memberID'),
@@ -91,7 +91,7 @@ export function maintenanceService(ctx: ServiceContext): UntypedServiceImplement
       }));
       return { header: headerOf(backend, res.revision), alarms };
     }),
-    Status: unary<object>(learnerServes(backend, always), async () => {
+    Status: unary<object>(learnerServes(gate, always), async () => {
       const st = await backend.status();
       return {
         header: headerOf(backend),
@@ -107,15 +107,15 @@ export function maintenanceService(ctx: ServiceContext): UntypedServiceImplement
         dbSizeQuota: st.dbSizeQuotaBytes,
       };
     }),
-    Defragment: unary<object>(backend, async () => {
+    Defragment: unary<object>(gate, async () => {
       await backend.defragment();
       return { header: headerOf(backend) };
     }),
-    Hash: unary<object>(backend, async () => {
+    Hash: unary<object>(gate, async () => {
       const res = await backend.hash();
       return { header: headerOf(backend), hash: res.hash };
     }),
-    HashKV: unary<{ revision: Int64Field }>(backend, async (pb) => {
+    HashKV: unary<{ revision: Int64Field }>(gate, async (pb) => {
       const res = await backend.hashKv({ revision: int64ToNumber(pb.revision, 'revision') });
       return {
         header: headerOf(backend, res.revision),
@@ -124,12 +124,12 @@ export function maintenanceService(ctx: ServiceContext): UntypedServiceImplement
         hashRevision: res.hashRevision,
       };
     }),
-    Snapshot: serverStream<object>(learnerServes(backend, always), async (_pb, call) => {
+    Snapshot: serverStream<object>(learnerServes(gate, always), async (_pb, call) => {
       // The header is taken before the copy, so its revision is a lower bound of the copy's.
       const header = headerOf(backend);
       await sendSnapshot(call, await backend.snapshot(), header);
     }),
-    MoveLeader: unary<{ targetID: Int64Field }>(backend, async (pb) => {
+    MoveLeader: unary<{ targetID: Int64Field }>(gate, async (pb) => {
       const targetId = int64ToNumber(pb.targetID, 'targetID');
       try {
         await backend.moveLeader(targetId);

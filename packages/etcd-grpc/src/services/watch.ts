@@ -266,7 +266,7 @@ class WatchSession {
 /** The Watch service's handler over `ctx.backend`. */
 export function watchService(ctx: ServiceContext): UntypedServiceImplementation {
   return {
-    Watch: duplex<PbWatchRequest>(ctx.backend, (call) => {
+    Watch: duplex<PbWatchRequest>(ctx.gate, (call) => {
       new WatchSession(ctx, call);
     }),
   };
