@@ -10,13 +10,11 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Server, TlsConfig } from '../src/index.js';
 import { agreedLeader, testMembers } from './cluster.js';
-import { b, s, within } from './helpers.js';
+import { b, pause, s, within } from './helpers.js';
 import { TestCerts } from './tls-certs.js';
 
 const t = testMembers({ close: { skipLeaderTransfer: true } });
 
-/** Lets real time pass: lease TTLs are counted on the leader's clock in whole seconds. */
-const pass = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves at the first DELETE of `key` seen by a watch on `server`. */
 function deletion(server: Server, key: string): Promise<void> {
@@ -52,7 +50,7 @@ describe('leases through a follower', () => {
       const res = await follower.lease.keepAlive(grant.ID);
       expect(res).toMatchObject({ ID: grant.ID, TTL: 2 });
       expect(res.header.memberId).toBe(follower.memberId);
-      await pass(400);
+      await pause(400);
     }
     expect(expired).toBe(false);
     expect(s((await leader.kv.range({ key: b('kept') })).kvs[0]?.value)).toBe('v');
@@ -66,7 +64,7 @@ describe('leases through a follower', () => {
     const follower = followers[1] as Server;
     const grant = await leader.lease.grant({ TTL: 10 });
     await leader.kv.put({ key: b('ttl-key'), value: b('v'), lease: grant.ID });
-    await pass(2200);
+    await pause(2200);
     const onFollower = await follower.lease.timeToLive({ ID: grant.ID, keys: true });
     // The follower's own store knows only the granted TTL (10); the leader has counted down.
     expect(onFollower.grantedTTL).toBe(10);
@@ -103,7 +101,7 @@ describe('leases through a follower', () => {
       const id = Number(await lease.grant());
       const renewals: number[] = [];
       lease.on('keepaliveSucceeded', () => renewals.push(Date.now()));
-      await pass(5000);
+      await pause(5000);
       expect(lost).toBe(false);
       expect(renewals.length).toBeGreaterThanOrEqual(3);
       expect(s((await leader.kv.range({ key: b('client-kept') })).kvs[0]?.value)).toBe('v');
@@ -165,7 +163,7 @@ describe('a new leader', () => {
     const { leader, followers } = await cluster();
     const grant = await leader.lease.grant({ TTL: 10 });
     await leader.kv.put({ key: b('promoted'), value: b('v'), lease: grant.ID });
-    await pass(3000);
+    await pause(3000);
     expect((await leader.lease.timeToLive({ ID: grant.ID })).TTL).toBeLessThanOrEqual(7);
     await leader.close({ skipLeaderTransfer: true });
     const next = await within(agreedLeader(followers), 10_000, 're-election');
