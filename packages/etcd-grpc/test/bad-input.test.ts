@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEtcdGrpcServer, isEtcdGrpcError } from '../src/index.js';
 import { messageType } from '../src/proto.js';
 import { StoreBackend } from './store-backend.js';
-import { startTestServer, type TestServer } from './harness.js';
+import { encodeMessage, startTestServer, type TestServer } from './harness.js';
 
 const maxRequestBytes = 4096;
 let t: TestServer;
@@ -23,11 +23,6 @@ afterAll(async () => {
   client.close();
   await t.close();
 });
-
-function encode(type: string, obj: Record<string, unknown>): Buffer {
-  const m = messageType(type);
-  return Buffer.from(m.encode(m.fromObject(obj)).finish());
-}
 
 /** Sends `bytes` as the request of `path`; resolves with the decoded reply or the error. */
 function call(
@@ -53,7 +48,7 @@ function call(
 const put = (key: string, value: Buffer | string): Promise<{ err: ServiceError | null }> =>
   call(
     '/etcdserverpb.KV/Put',
-    encode('etcdserverpb.PutRequest', { key: Buffer.from(key), value: Buffer.from(value) }),
+    encodeMessage('etcdserverpb.PutRequest', { key: Buffer.from(key), value: Buffer.from(value) }),
   );
 
 async function expectServing(): Promise<void> {
@@ -89,14 +84,14 @@ describe("etcd's request checks", () => {
     }));
     const { err } = await call(
       '/etcdserverpb.KV/Txn',
-      encode('etcdserverpb.TxnRequest', { success }),
+      encodeMessage('etcdserverpb.TxnRequest', { success }),
     );
     expect(err?.details).toBe('etcdserver: too many operations in txn request');
     expect(t.backend.store.range({ key: Buffer.from('k0') }).count).toBe(0);
   });
 
   it('refuses an int64 beyond 2^53-1 with INVALID_ARGUMENT and writes nothing', async () => {
-    const bytes = encode('etcdserverpb.PutRequest', {
+    const bytes = encodeMessage('etcdserverpb.PutRequest', {
       key: Buffer.from('l'),
       lease: '9007199254740993',
     });
@@ -109,7 +104,7 @@ describe("etcd's request checks", () => {
 
 describe('lease limits', () => {
   it('refuses a lease TTL beyond the maximum', async () => {
-    const bytes = encode('etcdserverpb.LeaseGrantRequest', { TTL: 9_000_000_001 });
+    const bytes = encodeMessage('etcdserverpb.LeaseGrantRequest', { TTL: 9_000_000_001 });
     const { err } = await call('/etcdserverpb.Lease/LeaseGrant', bytes);
     expect(err?.code).toBe(status.OUT_OF_RANGE);
     expect(err?.details).toBe('etcdserver: too large lease TTL');
@@ -120,7 +115,9 @@ describe('MoveLeader on a member that does not lead', () => {
   it('answers "not leader" (LEADER_REQUIRED), not "no leader"', async () => {
     t.backend.leader = 0x999;
     try {
-      const bytes = encode('etcdserverpb.MoveLeaderRequest', { targetID: t.backend.memberId });
+      const bytes = encodeMessage('etcdserverpb.MoveLeaderRequest', {
+        targetID: t.backend.memberId,
+      });
       const { err } = await call('/etcdserverpb.Maintenance/MoveLeader', bytes);
       expect(err?.code).toBe(status.FAILED_PRECONDITION);
       expect(err?.details).toBe('etcdserver: not leader');
@@ -182,7 +179,7 @@ describe('hasleader', () => {
     try {
       const md = new Metadata();
       md.set('hasleader', 'true');
-      const range = encode('etcdserverpb.RangeRequest', { key: Buffer.from('a') });
+      const range = encodeMessage('etcdserverpb.RangeRequest', { key: Buffer.from('a') });
       const gated = await new Promise<ServiceError | null>((resolve) => {
         c.makeUnaryRequest(
           '/etcdserverpb.KV/Range',
@@ -222,7 +219,7 @@ describe('health', () => {
       const c = new Client(endpoint, credentials.createInsecure());
       const res = await new Promise<{ err: ServiceError | null; reply: Buffer | undefined }>(
         (resolve) => {
-          const bytes = encode('grpc.health.v1.HealthCheckRequest', { service });
+          const bytes = encodeMessage('grpc.health.v1.HealthCheckRequest', { service });
           c.makeUnaryRequest(
             '/grpc.health.v1.Health/Check',
             (b: Buffer) => b,

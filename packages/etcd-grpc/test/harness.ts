@@ -7,6 +7,7 @@ import {
   type EtcdGrpcServerOptions,
 } from '../src/index.js';
 import { StoreBackend } from './store-backend.js';
+import { messageType } from '../src/proto.js';
 
 /** A running server and its backend. */
 export interface TestServer {
@@ -147,4 +148,10 @@ export function startEtcdctl(endpoint: string, args: readonly string[]): Etcdctl
       await exited;
     },
   };
+}
+
+/** `obj` as the protobuf bytes of message `type` (e.g. `etcdserverpb.PutRequest`). */
+export function encodeMessage(type: string, obj: Record<string, unknown>): Buffer {
+  const m = messageType(type);
+  return Buffer.from(m.encode(m.fromObject(obj)).finish());
 }

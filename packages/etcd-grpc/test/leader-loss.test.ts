@@ -13,7 +13,7 @@ import {
 } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageType } from '../src/proto.js';
-import { startTestServer, type TestServer } from './harness.js';
+import { encodeMessage, startTestServer, type TestServer } from './harness.js';
 
 let t: TestServer;
 let client: Client;
@@ -27,11 +27,6 @@ afterAll(async () => {
   client.close();
   await t.close();
 });
-
-function encode(type: string, obj: Record<string, unknown>): Buffer {
-  const m = messageType(type);
-  return Buffer.from(m.encode(m.fromObject(obj)).finish());
-}
 
 /** Bidi stream `path` with or without `hasleader`; its messages and the error that ends it. */
 function open(
@@ -69,7 +64,7 @@ function open(
 }
 
 const watchCreate = (key: string): Buffer =>
-  encode('etcdserverpb.WatchRequest', { createRequest: { key: Buffer.from(key) } });
+  encodeMessage('etcdserverpb.WatchRequest', { createRequest: { key: Buffer.from(key) } });
 
 describe('a member without a leader', () => {
   it('ends hasleader watch and keep-alive streams with "no leader" and keeps the others', async () => {
@@ -80,7 +75,7 @@ describe('a member without a leader', () => {
     await Promise.all([strict.next(), lax.next()]); // both created
     const { ID } = await t.backend.leaseGrant({ TTL: 60, ID: 0 });
     const keepAlive = open('/etcdserverpb.Lease/LeaseKeepAlive', true);
-    keepAlive.stream.write(encode('etcdserverpb.LeaseKeepAliveRequest', { ID }));
+    keepAlive.stream.write(encodeMessage('etcdserverpb.LeaseKeepAliveRequest', { ID }));
     await keepAlive.next();
 
     t.backend.leader = 0;
