@@ -1,38 +1,44 @@
 // The bridge between protobufjs's schema and grpc-js's untyped service definitions, and the
-// call wrappers every service uses: malformed protobuf is answered with INVALID_ARGUMENT (grpc-js
-// would answer INTERNAL if a deserializer threw), a learner refuses what etcd's learners refuse,
-// `hasleader` metadata is honoured, and any thrown error becomes etcd's status (toEtcdStatus).
+// grpc-js call wrappers: malformed protobuf is answered with INVALID_ARGUMENT (grpc-js would
+// answer INTERNAL if a deserializer threw), unary methods run through answerUnary (the same path
+// the JSON gateway takes), and streams pass the same gate (learner, `hasleader`) first.
 import type {
-  Metadata,
   MethodDefinition,
   ServerDuplexStream,
   ServerUnaryCall,
   ServerWritableStream,
   ServiceDefinition,
-  StatusObject,
+  UntypedHandleCall,
+  UntypedServiceImplementation,
   sendUnaryData,
 } from '@grpc/grpc-js';
-import { status as grpcStatus } from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
 import { assert } from './assert.js';
-import { requiresLeader, type LeaderStream } from './leader-streams.js';
+import { requiresLeader } from './leader-streams.js';
 import { serviceOf } from './proto.js';
-import { etcdStatuses, toEtcdStatus, type EtcdStatus } from './status.js';
+import { toEtcdStatus } from './status.js';
+import {
+  answerUnary,
+  gateStatus,
+  malformedStatus,
+  toStatusObject,
+  type CallGate,
+  type Inbound,
+  type UnaryMethod,
+} from './unary-method.js';
 
-/** A request as the deserializer hands it over: decoded, or the reason it did not decode. */
-export type Inbound<T> =
-  | { readonly ok: true; readonly msg: T; readonly sizeBytes: number }
-  | { readonly ok: false; readonly reason: string; readonly sizeBytes: number };
+/** Decodes `buf` as `type`, never throwing: a failure becomes the reason it did not decode. */
+export function decodeInbound(type: protobuf.Type, buf: Uint8Array): Inbound<unknown> {
+  try {
+    return { ok: true, msg: type.decode(buf), sizeBytes: buf.length };
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    return { ok: false, reason, sizeBytes: buf.length };
+  }
+}
 
 function deserializerFor(type: protobuf.Type): (buf: Buffer) => Inbound<unknown> {
-  return (buf) => {
-    try {
-      return { ok: true, msg: type.decode(buf), sizeBytes: buf.length };
-    } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
-      return { ok: false, reason, sizeBytes: buf.length };
-    }
-  };
+  return (buf) => decodeInbound(type, buf);
 }
 
 function serializerFor(type: protobuf.Type): (msg: object) => Buffer {
@@ -68,123 +74,40 @@ export function serviceDefinition(name: string): ServiceDefinition {
   return def;
 }
 
-/** A gRPC status for grpc-js from one of etcd's errors. */
-export function toStatusObject(s: EtcdStatus): Partial<StatusObject> {
-  return { code: s.code, details: s.details };
-}
+/** A grpc-js handler, or a unary method that grpcImplementation wraps for grpc-js. */
+export type ServiceMethod = UnaryMethod | UntypedHandleCall;
 
-/** The status for a message that did not decode. */
-export function malformedStatus(reason: string): Partial<StatusObject> {
-  return { code: grpcStatus.INVALID_ARGUMENT, details: `etcdserver: malformed request: ${reason}` };
-}
+/** A service's methods by name, as the services build them. */
+export type ServiceMethods = Readonly<Record<string, ServiceMethod>>;
 
-/** What the wrappers need to check a call before its handler runs. */
-export interface CallGate<TReq = unknown> {
-  /** The leader's member ID, 0 when none. */
-  leaderId(): number;
-  /** True while this member is a learner: etcd refuses every call on one but those below. */
-  isLearner(): boolean;
-  /** Whether a learner serves the call with this request; absent: it does not. */
-  readonly servesLearner?: (req: TReq) => boolean;
-  /** Follows an admitted stream, to end it if the member loses its leader (LeaderStreams). */
-  readonly track?: (stream: LeaderStream) => void;
-}
-
-/**
- * `gate` for a call that a learner serves when `rule` holds for its request (etcd: Status, a
- * serializable Range, the Snapshot stream).
- */
-export function learnerServes<TReq>(gate: CallGate, rule: (req: TReq) => boolean): CallGate<TReq> {
-  const { track } = gate;
-  return {
-    leaderId: () => gate.leaderId(),
-    isLearner: () => gate.isLearner(),
-    servesLearner: rule,
-    ...(track === undefined ? {} : { track }),
-  };
-}
-
-/**
- * The status that stops a call before its handler runs, or undefined to go on. As etcd's
- * interceptors: a learner refuses first, then a missing leader refuses `hasleader` calls. A
- * bidi stream has no request yet (`req` absent): a learner refuses it, as etcd's do.
- */
-function gateStatus<TReq>(
-  gate: CallGate<TReq>,
-  md: Metadata,
-  req: { readonly msg: TReq } | undefined,
-): Partial<StatusObject> | undefined {
-  if (gate.isLearner() && !servedByLearner(gate, req)) {
-    return toStatusObject(etcdStatuses.notSupportedForLearner);
-  }
-  if (requiresLeader(md) && gate.leaderId() === 0) return toStatusObject(etcdStatuses.noLeader);
-  return undefined;
-}
-
-function servedByLearner<TReq>(
-  gate: CallGate<TReq>,
-  req: { readonly msg: TReq } | undefined,
-): boolean {
-  const rule = gate.servesLearner;
-  return rule !== undefined && req !== undefined && rule(req.msg);
-}
-
-/** A unary handler: the decoded request and its encoded size in bytes. */
-export type UnaryHandler<TReq> = (req: TReq, sizeBytes: number) => Promise<object> | object;
-
-/** Wraps `handler` as a grpc-js unary call handler. */
-export function unary<TReq>(
-  gate: CallGate<TReq>,
-  handler: UnaryHandler<TReq>,
-): (call: ServerUnaryCall<Inbound<TReq>, object>, cb: sendUnaryData<object>) => void {
+/** Serves `method` as a grpc-js unary call handler. */
+function grpcUnary(
+  method: UnaryMethod,
+): (call: ServerUnaryCall<Inbound<unknown>, object>, cb: sendUnaryData<object>) => void {
   return (call, cb) => {
-    const inbound = call.request;
-    if (!inbound.ok) {
-      cb(malformedStatus(inbound.reason));
-      return;
+    let signal: AbortSignal | undefined;
+    if (method.waiting) {
+      const abort = new AbortController();
+      call.once('cancelled', () => {
+        abort.abort();
+      });
+      signal = abort.signal;
     }
-    const stop = gateStatus(gate, call.metadata, inbound);
-    if (stop !== undefined) {
-      cb(stop);
-      return;
-    }
-    let result: Promise<object> | object;
-    try {
-      result = handler(inbound.msg, inbound.sizeBytes);
-    } catch (e) {
-      cb(toStatusObject(toEtcdStatus(e)));
-      return;
-    }
-    if (!(result instanceof Promise)) {
-      cb(null, result);
-      return;
-    }
-    result.then(
-      (res) => {
-        cb(null, res);
-      },
-      (e: unknown) => {
-        cb(toStatusObject(toEtcdStatus(e)));
-      },
-    );
-  };
-}
-
-/**
- * Wraps a unary `handler` that may wait a long time (a lock, a campaign): it gets an AbortSignal
- * that aborts when the client cancels the call or its deadline passes.
- */
-export function unaryWaiting<TReq>(
-  gate: CallGate<TReq>,
-  handler: (req: TReq, signal: AbortSignal) => Promise<object>,
-): (call: ServerUnaryCall<Inbound<TReq>, object>, cb: sendUnaryData<object>) => void {
-  return (call, cb) => {
-    const abort = new AbortController();
-    call.once('cancelled', () => {
-      abort.abort();
+    const leaderRequired = requiresLeader(call.metadata);
+    answerUnary(method, { inbound: call.request, leaderRequired, signal }, (status, res) => {
+      if (status === null) cb(null, res);
+      else cb(status);
     });
-    unary<TReq>(gate, (req) => handler(req, abort.signal))(call, cb);
   };
+}
+
+/** The grpc-js implementation of a service: unary methods wrapped, other handlers as they are. */
+export function grpcImplementation(methods: ServiceMethods): UntypedServiceImplementation {
+  const impl: UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(methods)) {
+    impl[name] = typeof method === 'function' ? method : grpcUnary(method);
+  }
+  return impl;
 }
 
 /** A server-streaming handler: writes to `call` and ends it (or throws / rejects). */
@@ -204,7 +127,7 @@ export function serverStream<TReq>(
       call.emit('error', malformedStatus(inbound.reason));
       return;
     }
-    const stop = gateStatus(gate, call.metadata, inbound);
+    const stop = gateStatus(gate, requiresLeader(call.metadata), inbound);
     if (stop !== undefined) {
       call.emit('error', stop);
       return;
@@ -226,7 +149,7 @@ export function duplex<TReq>(
   handler: DuplexHandler<TReq>,
 ): (call: ServerDuplexStream<Inbound<TReq>, object>) => void {
   return (call) => {
-    const stop = gateStatus(gate, call.metadata, undefined);
+    const stop = gateStatus(gate, requiresLeader(call.metadata), undefined);
     if (stop !== undefined) {
       call.emit('error', stop);
       return;

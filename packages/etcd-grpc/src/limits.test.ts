@@ -1,6 +1,6 @@
 // Goal: the receive limit follows etcd (maxRequestBytes + 512 KiB) and refuses nonsense input.
 import { describe, expect, it } from 'vitest';
-import { grpcReceiveBytesMax, maxRequestBytesDefault } from './limits.js';
+import { gatewayBodyBytesMax, grpcReceiveBytesMax, maxRequestBytesDefault } from './limits.js';
 
 describe('grpcReceiveBytesMax', () => {
   it('adds 512 KiB to maxRequestBytes', () => {
@@ -10,5 +10,11 @@ describe('grpcReceiveBytesMax', () => {
   it('refuses a non-positive or fractional limit', () => {
     expect(() => grpcReceiveBytesMax(0)).toThrow(RangeError);
     expect(() => grpcReceiveBytesMax(1.5)).toThrow(/positive integer/);
+  });
+});
+
+describe('gatewayBodyBytesMax', () => {
+  it('is twice the gRPC receive limit, room for base64 and JSON names', () => {
+    expect(gatewayBodyBytesMax(maxRequestBytesDefault)).toBe(4 * 1024 * 1024);
   });
 });

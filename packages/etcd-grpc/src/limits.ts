@@ -55,3 +55,19 @@ export const leaseTtlSecondsMax = 9_000_000_000;
 
 /** The largest integer a request field may carry: int64 values beyond it are refused. */
 export const int64Max = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The largest JSON body the gateway reads for one request, for a given `maxRequestBytes`: base64
+ * makes bytes 4/3 longer and JSON adds names and quotes, so it is twice the gRPC receive limit. A
+ * larger body is refused (RESOURCE_EXHAUSTED, HTTP 429) before it is parsed; a body within it
+ * still meets the maxRequestBytes check on its protobuf size, as a gRPC request does.
+ */
+export function gatewayBodyBytesMax(maxRequestBytes: number): number {
+  return 2 * grpcReceiveBytesMax(maxRequestBytes);
+}
+
+/**
+ * How long a new connection on the client port may stay silent before its first bytes tell
+ * HTTP/2 (gRPC) from HTTP/1.x (the JSON gateway, /health, /version, /metrics); then it is closed.
+ */
+export const protocolSniffMs = 30_000;

@@ -1,12 +1,24 @@
-// createEtcdGrpcServer: etcd's v3 API on a grpc-js server, over an EtcdBackend.
+// createEtcdGrpcServer: etcd's v3 API over an EtcdBackend on one client port, as etcd serves it:
+// gRPC (grpc-js, fed the HTTP/2 connections) and, on HTTP/1.x connections, the JSON gateway
+// under /v3/ plus whatever the embedding program serves on other paths (/health, /version,
+// /metrics from embed).
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { EtcdBackend } from './backend.js';
+import { listenClientPort, type ClientPort } from './client-listener.js';
 import { EtcdGrpcError } from './errors.js';
-import { serviceDefinition } from './grpc-method.js';
+import { createGateway } from './gateway.js';
+import { grpcImplementation, serviceDefinition, type ServiceMethods } from './grpc-method.js';
 import { LeaderStreams } from './leader-streams.js';
 import {
   concurrentStreamsPerConnectionMax,
   electionTimeoutMsDefault,
+  gatewayBodyBytesMax,
   grpcReceiveBytesMax,
   maxRequestBytesDefault,
   txnOpsMaxDefault,
@@ -45,7 +57,15 @@ export interface EtcdGrpcServerOptions {
    * without a leader, as etcd's do.
    */
   readonly electionTimeoutMs?: number | undefined;
+  /**
+   * Serves HTTP/1.x requests on the client port outside the JSON gateway's /v3/ paths (embed
+   * answers /health, /version and /metrics here, as etcd's client port does). Absent: 404.
+   */
+  readonly httpHandler?: HttpHandler | undefined;
 }
+
+/** A Node HTTP request handler. */
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** TLS for a listener, loaded from PEM files by the caller (etcd's `--cert-file` and friends). */
 export interface GrpcServerTls {
@@ -103,10 +123,31 @@ function resolveContext(opts: EtcdGrpcServerOptions, leaderStreams: LeaderStream
   };
 }
 
-function credentials(tls: GrpcServerTls | undefined): ServerCredentials {
-  if (tls === undefined) return ServerCredentials.createInsecure();
-  const pair = { private_key: tls.key, cert_chain: tls.cert };
-  return ServerCredentials.createSsl(tls.ca ?? null, [pair], tls.clientCertRequired);
+/** Every service's methods by its full name; gRPC and the JSON gateway serve these same ones. */
+function serviceTables(ctx: ServiceContext): Readonly<Record<string, ServiceMethods>> {
+  return {
+    'etcdserverpb.KV': kvService(ctx),
+    'etcdserverpb.Watch': watchService(ctx),
+    'etcdserverpb.Lease': leaseService(ctx),
+    'etcdserverpb.Cluster': clusterService(ctx),
+    'etcdserverpb.Maintenance': maintenanceService(ctx),
+    'etcdserverpb.Auth': authService(ctx.backend),
+    'v3lockpb.Lock': lockService(ctx),
+    'v3electionpb.Election': electionService(ctx),
+    'grpc.health.v1.Health': healthService(ctx.backend),
+  };
+}
+
+/** The HTTP/1.x side of the client port: the gateway under /v3/, `other` elsewhere (or 404). */
+function clientHttpServer(gateway: HttpHandler, other: HttpHandler | undefined): HttpServer {
+  return createHttpServer((req, res) => {
+    if ((req.url ?? '/').startsWith('/v3/')) gateway(req, res);
+    else if (other !== undefined) other(req, res);
+    else {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Not Found\n');
+    }
+  });
 }
 
 /**
@@ -133,34 +174,47 @@ export function createEtcdGrpcServer(opts: EtcdGrpcServerOptions): EtcdGrpcServe
     'grpc.max_send_message_length': -1,
     'grpc.max_concurrent_streams': concurrentStreamsPerConnectionMax,
   });
-  server.addService(serviceDefinition('etcdserverpb.KV'), kvService(ctx));
-  server.addService(serviceDefinition('etcdserverpb.Watch'), watchService(ctx));
-  server.addService(serviceDefinition('etcdserverpb.Lease'), leaseService(ctx));
-  server.addService(serviceDefinition('etcdserverpb.Cluster'), clusterService(ctx));
-  server.addService(serviceDefinition('etcdserverpb.Maintenance'), maintenanceService(ctx));
-  server.addService(serviceDefinition('etcdserverpb.Auth'), authService(ctx.backend));
-  server.addService(serviceDefinition('v3lockpb.Lock'), lockService(ctx));
-  server.addService(serviceDefinition('v3electionpb.Election'), electionService(ctx));
-  server.addService(serviceDefinition('grpc.health.v1.Health'), healthService(ctx.backend));
+  const services = serviceTables(ctx);
+  for (const [name, methods] of Object.entries(services)) {
+    server.addService(serviceDefinition(name), grpcImplementation(methods));
+  }
+  const gateway = createGateway({
+    services,
+    bodyBytesMax: gatewayBodyBytesMax(ctx.maxRequestBytes),
+  });
+  const http = clientHttpServer(gateway, opts.httpHandler);
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  const ports: ClientPort[] = [];
   let closed = false;
+  // Read through a call, so that a check after an await is not narrowed away by the compiler.
+  const isClosed = (): boolean => closed;
   return {
     grpcServer: server,
-    listen: (host, port, tls) =>
-      new Promise<number>((resolve, reject) => {
-        server.bindAsync(`${host}:${port}`, credentials(tls), (err, bound) => {
-          if (err !== null) {
-            reject(err);
-            return;
-          }
-          if (!closed) leaderStreams.start(electionTimeoutMs);
-          resolve(bound);
-        });
-      }),
+    listen: async (host, port, tls) => {
+      if (closed) throw new Error('listen was called after close');
+      const bound = await listenClientPort({ host, port }, tls, {
+        grpc: (socket) => {
+          injector.injectConnection(socket);
+        },
+        http: (socket) => {
+          http.emit('connection', socket);
+          // The listener paused the socket to give back the bytes it read; Node's HTTP parser
+          // reads those buffered bytes only once the socket flows again.
+          socket.resume();
+        },
+      });
+      ports.push(bound);
+      if (isClosed()) bound.close();
+      else leaderStreams.start(electionTimeoutMs);
+      return bound.port;
+    },
     close: () => {
       if (closed) return;
       closed = true;
       leaderStreams.stop();
       server.forceShutdown();
+      for (const p of ports) p.close();
+      http.closeAllConnections();
     },
   };
 }

@@ -3,10 +3,10 @@
 // disabled, lists are empty, lookups find nothing, enabling needs a root user, and
 // authenticating is refused with "authentication is not enabled". Adding users or roles is
 // refused the same way (etcd would store them; Keel does not yet).
-import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { EtcdBackend } from '../backend.js';
 import { headerOf } from '../codec-kv.js';
-import { unary } from '../grpc-method.js';
+import type { ServiceMethods } from '../grpc-method.js';
+import { unary } from '../unary-method.js';
 import { EtcdAnswer, etcdStatuses, type EtcdStatusName } from '../status.js';
 
 /** A unary handler that always answers etcd's error `name`. */
@@ -17,7 +17,7 @@ function refuse(backend: EtcdBackend, name: EtcdStatusName) {
 }
 
 /** The Auth service's handlers. */
-export function authService(backend: EtcdBackend): UntypedServiceImplementation {
+export function authService(backend: EtcdBackend): ServiceMethods {
   const header = (): object => headerOf(backend);
   return {
     AuthEnable: refuse(backend, 'rootUserNotExist'),

@@ -1,9 +1,9 @@
 // etcd's Cluster service: membership calls passed to the backend, members encoded as etcd's
 // Member message.
-import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { MemberInfo } from '../backend.js';
 import { headerOf } from '../codec-kv.js';
-import { unary } from '../grpc-method.js';
+import type { ServiceMethods } from '../grpc-method.js';
+import { unary } from '../unary-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
 import type { ServiceContext } from './context.js';
 
@@ -19,7 +19,7 @@ export function encodeMember(m: MemberInfo): object {
 }
 
 /** The Cluster service's handlers over `ctx.backend`. */
-export function clusterService(ctx: ServiceContext): UntypedServiceImplementation {
+export function clusterService(ctx: ServiceContext): ServiceMethods {
   const { backend, gate } = ctx;
   return {
     MemberAdd: unary<{ peerURLs: string[]; isLearner: boolean }>(gate, async (pb) => {

@@ -1,6 +1,6 @@
 // What every service handler is built from: the backend and the server's resolved options.
 import type { EtcdBackend } from '../backend.js';
-import type { CallGate } from '../grpc-method.js';
+import type { CallGate } from '../unary-method.js';
 
 /** The resolved options the handlers read. */
 export interface ServiceContext {

@@ -2,12 +2,13 @@
 // the proclaimed value; the leader is the oldest such key. Errors without a gRPC code in etcd
 // (its recipes' "election: not leader" and "election: no leader") travel as UNKNOWN with etcd's
 // text, as etcd's server sends them.
-import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ServerWritableStream } from '@grpc/grpc-js';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { KeyValue } from '@keel/kv-mvcc';
 import type { EtcdBackend } from '../backend.js';
 import { bytesOf, encodeKeyValue, headerOf, type PbBytes } from '../codec-kv.js';
-import { serverStream, unary, unaryWaiting, type Inbound } from '../grpc-method.js';
+import { serverStream, type ServiceMethods } from '../grpc-method.js';
+import { unary, unaryWaiting, type Inbound } from '../unary-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
 import { EtcdAnswer } from '../status.js';
 import type { ServiceContext } from './context.js';
@@ -101,7 +102,7 @@ async function observe(
 }
 
 /** The v3election service's handlers over `ctx.backend`. */
-export function electionService(ctx: ServiceContext): UntypedServiceImplementation {
+export function electionService(ctx: ServiceContext): ServiceMethods {
   const { backend, gate } = ctx;
   type Campaign = { name: PbBytes; lease: Int64Field; value: PbBytes };
   return {

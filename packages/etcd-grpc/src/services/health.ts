@@ -1,10 +1,11 @@
 // The standard gRPC health service (grpc.health.v1). The server, and each etcd service name,
 // is SERVING while the backend knows a leader and NOT_SERVING otherwise, which is what a load
 // balancer probing an etcd member wants to know.
-import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ServerWritableStream } from '@grpc/grpc-js';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { EtcdBackend } from '../backend.js';
-import { serverStream, unary, type Inbound } from '../grpc-method.js';
+import { serverStream, type ServiceMethods } from '../grpc-method.js';
+import { unary, type Inbound } from '../unary-method.js';
 import { EtcdAnswer } from '../status.js';
 
 const SERVING = 1;
@@ -35,7 +36,7 @@ function statusFor(backend: EtcdBackend, service: string): number {
  * missing leader as NOT_SERVING instead; nor on being a learner (a probe learns the member is up). Watch sends the current status and stays open until the
  * client leaves (status changes are not pushed yet).
  */
-export function healthService(backend: EtcdBackend): UntypedServiceImplementation {
+export function healthService(backend: EtcdBackend): ServiceMethods {
   const ungated = { leaderId: (): number => 1, isLearner: (): boolean => false };
   return {
     Check: unary<{ service: string }>(ungated, (pb) => ({

@@ -1,7 +1,6 @@
 // etcd's KV service: Range, Put, DeleteRange, Txn and Compact, each a thin map from protobuf to
 // the backend and back. Write requests larger than maxRequestBytes are refused before they reach
 // the backend, as etcd refuses them before proposing.
-import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import {
   decodeDeleteRangeRequest,
   decodePutRequest,
@@ -18,7 +17,8 @@ import {
   type PbTxnRequest,
 } from '../codec-kv.js';
 import { EtcdGrpcError } from '../errors.js';
-import { learnerServes, unary } from '../grpc-method.js';
+import type { ServiceMethods } from '../grpc-method.js';
+import { learnerServes, unary } from '../unary-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
 import type { ServiceContext } from './context.js';
 
@@ -30,7 +30,7 @@ function checkSize(ctx: ServiceContext, sizeBytes: number): void {
 const servesSerializable = (pb: PbRangeRequest): boolean => pb.serializable;
 
 /** The KV service's handlers over `ctx.backend`. */
-export function kvService(ctx: ServiceContext): UntypedServiceImplementation {
+export function kvService(ctx: ServiceContext): ServiceMethods {
   const { backend, gate } = ctx;
   return {
     Range: unary<PbRangeRequest>(learnerServes(gate, servesSerializable), async (pb) => {

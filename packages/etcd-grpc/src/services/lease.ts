@@ -1,11 +1,12 @@
 // etcd's Lease service. LeaseKeepAlive handles one request at a time per stream and pauses
 // reading meanwhile, so a client that floods the stream is held back by HTTP/2 flow control
 // instead of growing a queue here.
-import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { isMvccError } from '@keel/kv-mvcc';
 import { headerOf } from '../codec-kv.js';
 import { EtcdGrpcError, isEtcdGrpcError } from '../errors.js';
-import { duplex, malformedStatus, toStatusObject, unary, type Inbound } from '../grpc-method.js';
+import { duplex, type ServiceMethods } from '../grpc-method.js';
+import { malformedStatus, toStatusObject, unary, type Inbound } from '../unary-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
 import { leaseTtlSecondsMax } from '../limits.js';
 import { toEtcdStatus } from '../status.js';
@@ -67,7 +68,7 @@ function keepAliveStream(ctx: ServiceContext) {
 }
 
 /** The Lease service's handlers over `ctx.backend`. */
-export function leaseService(ctx: ServiceContext): UntypedServiceImplementation {
+export function leaseService(ctx: ServiceContext): ServiceMethods {
   const { backend, gate } = ctx;
   return {
     LeaseGrant: unary<{ TTL: Int64Field; ID: Int64Field }>(gate, async (pb) => {

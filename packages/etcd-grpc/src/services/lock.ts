@@ -1,8 +1,8 @@
 // etcd's v3lock service: Lock waits until the caller's key is the oldest under `<name>/`, then
 // answers with that key; Unlock deletes it. The lock lives as long as the caller's lease.
-import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { bytesOf, headerOf, type PbBytes } from '../codec-kv.js';
-import { unary, unaryWaiting } from '../grpc-method.js';
+import type { ServiceMethods } from '../grpc-method.js';
+import { unary, unaryWaiting } from '../unary-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
 import { EtcdAnswer } from '../status.js';
 import { status as grpcStatus } from '@grpc/grpc-js';
@@ -10,7 +10,7 @@ import type { ServiceContext } from './context.js';
 import { createOnce, recipeKeys, waitPredecessors } from './concurrency.js';
 
 /** The v3lock service's handlers over `ctx.backend`. */
-export function lockService(ctx: ServiceContext): UntypedServiceImplementation {
+export function lockService(ctx: ServiceContext): ServiceMethods {
   const { backend, gate } = ctx;
   return {
     Lock: unaryWaiting<{ name: PbBytes; lease: Int64Field }>(gate, async (pb, signal) => {

@@ -2,11 +2,12 @@
 // snapshotChunkBytes and ends with the sha256 of everything sent, as etcd does, so that
 // `etcdctl snapshot restore` can check the file.
 import { createHash } from 'node:crypto';
-import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { BackendSnapshot } from '../backend.js';
 import { headerOf } from '../codec-kv.js';
 import { EtcdGrpcError } from '../errors.js';
-import { learnerServes, serverStream, unary } from '../grpc-method.js';
+import { serverStream, type ServiceMethods } from '../grpc-method.js';
+import { learnerServes, unary } from '../unary-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
 import { snapshotChunkBytes, snapshotHashBytes } from '../limits.js';
 import type { ServiceContext } from './context.js';
@@ -76,7 +77,7 @@ async function sendSnapshot(
 /** A learner serves Status and Snapshot whatever the request (as etcd's do). */
 const always = (): boolean => true;
 
-export function maintenanceService(ctx: ServiceContext): UntypedServiceImplementation {
+export function maintenanceService(ctx: ServiceContext): ServiceMethods {
   const { backend, gate } = ctx;
   return {
     Alarm: unary<{ action: number; memberID: Int64Field; alarm: number }>(gate, async (pb) => {

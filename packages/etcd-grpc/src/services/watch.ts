@@ -4,10 +4,11 @@
 // buffer is full) every watcher of the stream is paused, and the backend buffers or later
 // re-reads history, so no event is lost and memory stays bounded; watchStreamPendingBytesMax is
 // a last bound for responses that still arrive while paused.
-import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Event, WatchFilter, WatchHandle, WatchResponse } from '@keel/kv-mvcc';
 import { bytesOf, encodeKeyValue, headerOf, type PbBytes } from '../codec-kv.js';
-import { duplex, malformedStatus, toStatusObject, type Inbound } from '../grpc-method.js';
+import { duplex, type ServiceMethods } from '../grpc-method.js';
+import { malformedStatus, toStatusObject, type Inbound } from '../unary-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
 import { watchesPerStreamMax, watchStreamPendingBytesMax } from '../limits.js';
 import { etcdStatuses, toEtcdStatus } from '../status.js';
@@ -264,7 +265,7 @@ class WatchSession {
 }
 
 /** The Watch service's handler over `ctx.backend`. */
-export function watchService(ctx: ServiceContext): UntypedServiceImplementation {
+export function watchService(ctx: ServiceContext): ServiceMethods {
   return {
     Watch: duplex<PbWatchRequest>(ctx.gate, (call) => {
       new WatchSession(ctx, call);
