@@ -257,7 +257,7 @@ describe('JSON gateway on the gRPC port', () => {
           '{"key":"Zm9v","value":"YmFy"}',
         ],
         (err, stdout) => {
-          if (err !== null) reject(err);
+          if (err !== null) reject(new Error(`curl failed: ${err.message}`, { cause: err }));
           else resolve(stdout);
         },
       );
