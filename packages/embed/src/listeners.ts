@@ -1,6 +1,7 @@
-// The client and metrics listeners: etcd's gRPC API on every listenClientUrl (through
-// etcd-grpc over the EtcdBackend this package implements) and /metrics, /health, /livez,
-// /readyz on every listenMetricsUrl. Port 0 binds a free port; the bound URLs are reported.
+// The client and metrics listeners: etcd's gRPC API, its JSON gateway under /v3/ and /health,
+// /version, /metrics, /livez, /readyz on every listenClientUrl (through etcd-grpc over the
+// EtcdBackend this package implements, one port for all, as etcd's) and /metrics, /health,
+// /livez, /readyz on every listenMetricsUrl. Port 0 binds a free port; the bound URLs are reported.
 // An https URL is served over TLS with the client TLS material (etcd uses its client TLS for
 // https metrics URLs too); an http URL in plain text.
 import type { Server as HttpServer } from 'node:http';
@@ -9,7 +10,7 @@ import type { LoadedTls } from '@keel/raft-transport-ws';
 import { assert } from './assert.js';
 import type { ResolvedConfig } from './config.js';
 import { createEtcdBackend, type BackendHost } from './etcd-backend.js';
-import { startMetricsHttp, type HealthSource } from './metrics-http.js';
+import { memberHttpHandler, startMetricsHttp, type HealthSource } from './metrics-http.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** The bound listeners of a member. */
@@ -69,6 +70,12 @@ export async function startListeners(opts: {
   };
   try {
     const clientUrls: string[] = [];
+    // The client port serves /health, /version and /metrics beside gRPC and the JSON gateway.
+    const httpHandler = memberHttpHandler({
+      metrics: opts.metrics,
+      health: opts.health,
+      version: true,
+    });
     for (const url of config.listenClientUrls) {
       const { host, port, scheme } = hostAndPort(url);
       const grpc = createEtcdGrpcServer({
@@ -76,6 +83,7 @@ export async function startListeners(opts: {
         maxRequestBytes: config.maxRequestBytes,
         maxTxnOps: config.maxTxnOps,
         electionTimeoutMs: config.electionMs,
+        httpHandler,
       });
       grpcServers.push(grpc);
       const bound = await grpc.listen(host, port, tlsFor(scheme, opts.clientTls));

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { LoadedTls } from '@keel/raft-transport-ws';
 import type { AddressInfo } from 'node:net';
+import { serverVersion } from './maintenance-api.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** What the health endpoints ask of the server. */
@@ -36,12 +37,29 @@ export function healthAnswer(source: HealthSource): { status: number; body: stri
   return { status: reason === '' ? 200 : 503, body };
 }
 
-async function route(
-  req: IncomingMessage,
-  opts: { metrics: ServerMetrics; health: HealthSource },
-): Promise<Answer> {
+/**
+ * etcd's /version answer: this member's version and the cluster's (major.minor.0 of it, as etcd
+ * reports the version every member of the cluster runs).
+ */
+export function versionAnswer(): string {
+  const [major, minor] = serverVersion.split('.');
+  return JSON.stringify({ etcdserver: serverVersion, etcdcluster: `${major}.${minor}.0` });
+}
+
+/** What an HTTP endpoint of the member serves from. */
+interface HttpSources {
+  readonly metrics: ServerMetrics;
+  readonly health: HealthSource;
+  /** Serve /version too (the client port does, as etcd's; the metrics listener does not). */
+  readonly version?: boolean | undefined;
+}
+
+async function route(req: IncomingMessage, opts: HttpSources): Promise<Answer> {
   if (req.method !== 'GET') return text(405, 'method not allowed\n');
   const path = (req.url ?? '/').split('?')[0] ?? '/';
+  if (path === '/version' && opts.version === true) {
+    return { status: 200, type: 'application/json', body: versionAnswer() };
+  }
   switch (path) {
     case '/metrics':
       return {
@@ -60,6 +78,24 @@ async function route(
     default:
       return text(404, 'not found: try /metrics, /health, /livez or /readyz\n');
   }
+}
+
+/**
+ * The handler for /metrics, /health, /livez and /readyz (and /version when `opts.version`):
+ * the metrics listener's, and the client port's for what is not gRPC or the JSON gateway.
+ */
+export function memberHttpHandler(
+  opts: HttpSources,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    route(req, opts)
+      .catch((e: unknown) => text(500, `internal error: ${String(e)}\n`))
+      .then((answer) => {
+        res.writeHead(answer.status, { 'content-type': answer.type });
+        res.end(answer.body);
+      })
+      .catch((e: unknown) => res.destroy(e as Error));
+  };
 }
 
 /** An http server, or an https one with the member's client TLS (as etcd's metrics listener). */
@@ -92,15 +128,7 @@ export async function startMetricsHttp(opts: {
   health: HealthSource;
   tls?: LoadedTls | undefined;
 }): Promise<{ url: string; server: Server }> {
-  const server = createHttpOrHttps(opts.tls, (req, res) => {
-    route(req, opts)
-      .catch((e: unknown) => text(500, `internal error: ${String(e)}\n`))
-      .then((answer) => {
-        res.writeHead(answer.status, { 'content-type': answer.type });
-        res.end(answer.body);
-      })
-      .catch((e: unknown) => res.destroy(e as Error));
-  });
+  const server = createHttpOrHttps(opts.tls, memberHttpHandler(opts));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

@@ -2,11 +2,12 @@
 // etcd's API over TLS to etcdctl and to the `etcd3` npm client presenting a certificate from the
 // trusted CA, and refuses both without one; the metrics listener is https with the same rule;
 // a missing or garbled TLS file fails startServer with INVALID_CONFIG naming the file, before
-// the data directory is touched. Method: certificates made with openssl in a temp dir, a real
+// the data directory is touched; the JSON gateway, /health and /version share the https client
+// port with gRPC. Method: certificates made with openssl in a temp dir, a real
 // member on 127.0.0.1 port 0, Debian's /usr/bin/etcdctl, the etcd3 client, node:https.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { get as httpsGet, type RequestOptions } from 'node:https';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isEmbedError, startServer, type Server, type ServerConfig } from '../src/index.js';
@@ -61,6 +62,7 @@ function etcdctl(tlsArgs: readonly string[], args: readonly string[]) {
   });
 }
 
+const b64 = (text: string): string => Buffer.from(text).toString('base64');
 const cacert = (): string => `--cacert=${certs.path('ca.crt')}`;
 const withCert = (name: string): string[] => [
   cacert(),
@@ -70,8 +72,14 @@ const withCert = (name: string): string[] => [
 
 /** GETs `path` on the metrics URL; resolves with the status and body, or the error's text. */
 function fetchMetrics(path: string, options: RequestOptions): Promise<string> {
+  return fetchHttps(`${server.metricsUrls[0] ?? ''}${path}`, options);
+}
+
+/** Sends a request to `url`; resolves with the status and body, or the error's text. */
+function fetchHttps(url: string, options: RequestOptions, body?: string): Promise<string> {
   return new Promise((resolve) => {
-    const req = httpsGet(`${server.metricsUrls[0] ?? ''}${path}`, options, (res) => {
+    const method = body === undefined ? 'GET' : 'POST';
+    const req = httpsRequest(url, { ...options, method }, (res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
       res.on('end', () => {
@@ -81,6 +89,7 @@ function fetchMetrics(path: string, options: RequestOptions): Promise<string> {
     req.on('error', (e) => {
       resolve(`refused: ${e.message}`);
     });
+    req.end(body);
   });
 }
 
@@ -161,6 +170,48 @@ describe('client TLS', () => {
     });
     expect(ok).toBe('200 {"health":"true","reason":""}');
     expect(await fetchMetrics('/health', { ca })).toMatch(/^refused: /);
+  });
+});
+
+describe('the JSON gateway and HTTP endpoints on the https client URL', () => {
+  const client = (): RequestOptions => ({
+    ca: certs.read('ca.crt'),
+    cert: certs.read('client.crt'),
+    key: certs.read('client.key'),
+  });
+  const url = (path: string): string => `${server.clientUrls[0] ?? ''}${path}`;
+
+  it('serves /v3/ JSON, /health and /version beside gRPC on one port', async () => {
+    const put = JSON.stringify({ key: b64('gw'), value: b64('over-https') });
+    expect(await fetchHttps(url('/v3/kv/put'), client(), put)).toMatch(/^200 \{"header":/);
+    expect(await etcdctl(withCert('client'), ['get', 'gw', '--print-value-only'])).toEqual({
+      code: 0,
+      out: 'over-https\n',
+    });
+    expect(await fetchHttps(url('/health'), client())).toBe('200 {"health":"true","reason":""}');
+    expect(await fetchHttps(url('/version'), client())).toMatch(
+      /^200 \{"etcdserver":"3\.\d+\.\d+","etcdcluster":"3\.\d+\.0"\}$/,
+    );
+    const refused = await fetchHttps(url('/v3/kv/put'), { ca: certs.read('ca.crt') }, put);
+    expect(refused).toMatch(/^refused: /);
+  });
+
+  it('speaks HTTP/1.1 with curl, which offers h2 and http/1.1 by ALPN', async () => {
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(
+        'curl',
+        [
+          ...['-sS', '-m', '5', '-w', ' %{http_version}', '--cacert', certs.path('ca.crt')],
+          ...['--cert', certs.path('client.crt'), '--key', certs.path('client.key')],
+          ...['-X', 'POST', '-d', JSON.stringify({ key: b64('gw') }), url('/v3/kv/range')],
+        ],
+        (err, stdout) => {
+          if (err !== null) reject(new Error(`curl failed: ${err.message}`, { cause: err }));
+          else resolve(stdout);
+        },
+      );
+    });
+    expect(out).toMatch(/"value":"b3Zlci1odHRwcw=="}\],"count":"1"} 1\.1$/);
   });
 });
 
