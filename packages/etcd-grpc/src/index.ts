@@ -1,6 +1,11 @@
 // etcd-grpc: the whole public API. Whatever is not exported here is internal.
 export { createEtcdGrpcServer, watchProgressNotifyMsDefault } from './server.js';
-export type { EtcdGrpcServer, EtcdGrpcServerOptions, GrpcServerTls } from './server.js';
+export type {
+  EtcdGrpcServer,
+  EtcdGrpcServerOptions,
+  GrpcServerTls,
+  HttpHandler,
+} from './server.js';
 export type {
   BackendSnapshot,
   EtcdBackend,
@@ -18,11 +23,13 @@ export { etcdStatuses, toEtcdStatus } from './status.js';
 export type { EtcdStatus, EtcdStatusName } from './status.js';
 export {
   concurrentStreamsPerConnectionMax,
+  gatewayBodyBytesMax,
   grpcOverheadBytes,
   grpcReceiveBytesMax,
   int64Max,
   leaseTtlSecondsMax,
   maxRequestBytesDefault,
+  protocolSniffMs,
   snapshotChunkBytes,
   snapshotHashBytes,
   txnOpsMaxDefault,
