@@ -13,39 +13,17 @@ import { gatewayRoutes } from './gateway-routes.js';
 import { decodeInbound, type ServiceMethods } from './grpc-method.js';
 import { encodeJsonRequest, jsonResponse } from './json-codec.js';
 import { serviceOf } from './proto.js';
+import { startDuplex, type DuplexMethod } from './duplex-method.js';
+import { JsonStreamCall } from './gateway-stream.js';
+import { httpStatusOf } from './http-status.js';
 import { answerUnary, toStatusObject, type UnaryMethod } from './unary-method.js';
 import { toEtcdStatus } from './status.js';
 
-/** The HTTP status grpc-gateway (v1, etcd 3.4's) answers for each gRPC code. */
-const httpStatusByCode: Readonly<Record<number, number>> = {
-  [grpcStatus.OK]: 200,
-  [grpcStatus.CANCELLED]: 408,
-  [grpcStatus.UNKNOWN]: 500,
-  [grpcStatus.INVALID_ARGUMENT]: 400,
-  [grpcStatus.DEADLINE_EXCEEDED]: 504,
-  [grpcStatus.NOT_FOUND]: 404,
-  [grpcStatus.ALREADY_EXISTS]: 409,
-  [grpcStatus.PERMISSION_DENIED]: 403,
-  [grpcStatus.UNAUTHENTICATED]: 401,
-  [grpcStatus.RESOURCE_EXHAUSTED]: 429,
-  [grpcStatus.FAILED_PRECONDITION]: 412,
-  [grpcStatus.ABORTED]: 409,
-  [grpcStatus.OUT_OF_RANGE]: 400,
-  [grpcStatus.UNIMPLEMENTED]: 501,
-  [grpcStatus.INTERNAL]: 500,
-  [grpcStatus.UNAVAILABLE]: 503,
-  [grpcStatus.DATA_LOSS]: 500,
-};
-
-/** The HTTP status for gRPC code `code`, as grpc-gateway maps it (500 for an unknown code). */
-export function httpStatusOf(code: number): number {
-  return httpStatusByCode[code] ?? 500;
-}
-
-/** One resolved path: its unary method (absent for a streaming one) and its message types. */
+/** One resolved path: its unary or bidi method (neither: server-streaming) and its types. */
 interface Target {
   readonly path: string;
   readonly unary: UnaryMethod | undefined;
+  readonly duplex: DuplexMethod | undefined;
   readonly requestType: protobuf.Type;
   readonly responseType: protobuf.Type;
 }
@@ -60,8 +38,9 @@ function resolveTargets(
     assert(method !== undefined && impl !== undefined, `no method behind ${path}`);
     const { resolvedRequestType: requestType, resolvedResponseType: responseType } = method;
     assert(requestType !== null && responseType !== null, `unresolved types for ${path}`);
-    const unary = typeof impl === 'function' ? undefined : impl;
-    targets.set(path, { path, unary, requestType, responseType });
+    const unary = typeof impl !== 'function' && impl.kind === 'unary' ? impl : undefined;
+    const duplex = typeof impl !== 'function' && impl.kind === 'duplex' ? impl : undefined;
+    targets.set(path, { path, unary, duplex, requestType, responseType });
   }
   return targets;
 }
@@ -138,9 +117,10 @@ export interface GatewayOptions {
 export type GatewayHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * The JSON gateway over `opts.services`: POST /v3/... with a JSON body. An unknown path gets 404
- * and another method 405, as etcd's gateway answers; a streaming method not served over JSON
- * gets 501 with a JSON error naming it.
+ * The JSON gateway over `opts.services`: POST /v3/... with a JSON body; the bidi streams (watch,
+ * lease keep-alive) stream both ways (gateway-stream.ts). An unknown path gets 404 and another
+ * method 405, as etcd's gateway answers; a server-streaming method (snapshot, election observe)
+ * is not served over JSON and gets 501 with a JSON error naming it.
  */
 export function createGateway(opts: GatewayOptions): GatewayHandler {
   const targets = resolveTargets(opts.services);
@@ -155,11 +135,15 @@ export function createGateway(opts: GatewayOptions): GatewayHandler {
       sendText(res, 405, 'Method Not Allowed');
       return;
     }
-    const { unary } = target;
+    const { unary, duplex } = target;
+    if (duplex !== undefined) {
+      serveDuplex({ req, res, target, objectBytesMax: opts.bodyBytesMax }, duplex);
+      return;
+    }
     if (unary === undefined) {
       sendError(res, {
         code: grpcStatus.UNIMPLEMENTED,
-        details: `the JSON gateway does not serve the streaming call ${path}; use gRPC`,
+        details: `the JSON gateway does not serve the server-streaming call ${path}; use gRPC`,
       });
       return;
     }
@@ -167,6 +151,19 @@ export function createGateway(opts: GatewayOptions): GatewayHandler {
       sendError(res, toStatusObject(toEtcdStatus(e)));
     });
   };
+}
+
+/** Runs bidi `method` over the exchange: requests from the body, responses as lines. */
+function serveDuplex(
+  x: { req: IncomingMessage; res: ServerResponse; target: Target; objectBytesMax: number },
+  method: DuplexMethod,
+): void {
+  const { req, res, target, objectBytesMax } = x;
+  const { requestType, responseType } = target;
+  const call = new JsonStreamCall({ req, res, requestType, responseType, objectBytesMax });
+  const leaderRequired = req.headers['grpc-metadata-hasleader'] === 'true';
+  const stop = startDuplex(method, call, leaderRequired);
+  if (stop !== undefined) call.emit('error', stop);
 }
 
 interface UnaryExchange {

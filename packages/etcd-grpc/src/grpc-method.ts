@@ -16,6 +16,7 @@ import type protobuf from 'protobufjs';
 import { assert } from './assert.js';
 import { requiresLeader } from './leader-streams.js';
 import { serviceOf } from './proto.js';
+import { startDuplex, type DuplexMethod } from './duplex-method.js';
 import { toEtcdStatus } from './status.js';
 import {
   answerUnary,
@@ -74,8 +75,8 @@ export function serviceDefinition(name: string): ServiceDefinition {
   return def;
 }
 
-/** A grpc-js handler, or a unary method that grpcImplementation wraps for grpc-js. */
-export type ServiceMethod = UnaryMethod | UntypedHandleCall;
+/** A grpc-js handler, or a unary or bidi method that grpcImplementation wraps for grpc-js. */
+export type ServiceMethod = UnaryMethod | DuplexMethod | UntypedHandleCall;
 
 /** A service's methods by name, as the services build them. */
 export type ServiceMethods = Readonly<Record<string, ServiceMethod>>;
@@ -101,11 +102,21 @@ function grpcUnary(
   };
 }
 
-/** The grpc-js implementation of a service: unary methods wrapped, other handlers as they are. */
+/** Serves `method` as a grpc-js bidi handler. */
+function grpcDuplex(method: DuplexMethod): (call: ServerDuplexStream<unknown, object>) => void {
+  return (call) => {
+    const stop = startDuplex(method, call, requiresLeader(call.metadata));
+    if (stop !== undefined) call.emit('error', stop);
+  };
+}
+
+/** The grpc-js implementation of a service: unary and bidi methods wrapped, the rest as is. */
 export function grpcImplementation(methods: ServiceMethods): UntypedServiceImplementation {
   const impl: UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(methods)) {
-    impl[name] = typeof method === 'function' ? method : grpcUnary(method);
+    if (typeof method === 'function') impl[name] = method;
+    else if (method.kind === 'unary') impl[name] = grpcUnary(method);
+    else impl[name] = grpcDuplex(method);
   }
   return impl;
 }
@@ -137,24 +148,5 @@ export function serverStream<TReq>(
       () => call.end(),
       (e: unknown) => call.emit('error', toStatusObject(toEtcdStatus(e))),
     );
-  };
-}
-
-/** A bidirectional-streaming handler; it owns the stream from here on. */
-export type DuplexHandler<TReq> = (call: ServerDuplexStream<Inbound<TReq>, object>) => void;
-
-/** Wraps `handler` as a grpc-js bidi handler, applying the learner and `hasleader` gates first. */
-export function duplex<TReq>(
-  gate: CallGate<TReq>,
-  handler: DuplexHandler<TReq>,
-): (call: ServerDuplexStream<Inbound<TReq>, object>) => void {
-  return (call) => {
-    const stop = gateStatus(gate, requiresLeader(call.metadata), undefined);
-    if (stop !== undefined) {
-      call.emit('error', stop);
-      return;
-    }
-    gate.track?.(call);
-    handler(call);
   };
 }

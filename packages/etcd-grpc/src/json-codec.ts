@@ -163,6 +163,8 @@ function messageToJson(type: protobuf.Type, msg: protobuf.Message): Record<strin
   const out: Record<string, unknown> = {};
   const values = msg as unknown as Record<string, unknown>;
   for (const field of type.fieldsArray) {
+    // Only what was on the wire: protobufjs keeps defaults on the prototype.
+    if (!Object.prototype.hasOwnProperty.call(msg, field.name)) continue;
     const v = values[field.name];
     if (v === null || v === undefined) continue;
     const name = originalByField.get(field) ?? field.name;
@@ -171,7 +173,7 @@ function messageToJson(type: protobuf.Type, msg: protobuf.Message): Record<strin
       continue;
     }
     // A set member of a oneof is written even when it holds its default, as jsonpb does.
-    const inOneof = field.partOf !== null && Object.prototype.hasOwnProperty.call(msg, field.name);
+    const inOneof = field.partOf !== null;
     if (!inOneof && !(field.resolvedType instanceof protobuf.Type) && isDefault(v)) continue;
     out[name] = jsonValueOf(v, field);
   }

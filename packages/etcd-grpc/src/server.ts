@@ -140,7 +140,9 @@ function serviceTables(ctx: ServiceContext): Readonly<Record<string, ServiceMeth
 
 /** The HTTP/1.x side of the client port: the gateway under /v3/, `other` elsewhere (or 404). */
 function clientHttpServer(gateway: HttpHandler, other: HttpHandler | undefined): HttpServer {
-  return createHttpServer((req, res) => {
+  // A watch or keep-alive request body stays open as long as its stream, so Node's limit on
+  // the time to receive a whole request (5 minutes) is off; headers still must arrive in time.
+  return createHttpServer({ requestTimeout: 0 }, (req, res) => {
     if ((req.url ?? '/').startsWith('/v3/')) gateway(req, res);
     else if (other !== undefined) other(req, res);
     else {

@@ -1,6 +1,7 @@
 // Goal: the client port serves etcd's JSON gateway beside gRPC, in etcd 3.4's JSON shapes (proto
 // field names, int64 as strings, base64 bytes, defaults left out; snake_case or lowerCamelCase
-// input), with grpc-gateway's error bodies and HTTP statuses, and the same gates as gRPC
+// input), with grpc-gateway's error bodies and HTTP statuses, the bidi streams (watch, lease
+// keep-alive) as newline-separated `{"result": ...}` objects, and the same gates as gRPC
 // (learner, hasleader, request size). Method: a real server on 127.0.0.1 over a kv-mvcc store,
 // Node's fetch and curl as JSON clients, and etcdctl on the same port in the same tests.
 import { execFile } from 'node:child_process';
@@ -204,10 +205,10 @@ describe('JSON gateway on the gRPC port', () => {
     expect(Buffer.from(kvs[0]?.value ?? '', 'base64').equals(value)).toBe(true);
   });
 
-  it('answers unknown paths 404, other methods 405 and streaming calls 501', async () => {
+  it('answers unknown paths 404, other methods 405 and server-streaming calls 501', async () => {
     expect((await fetch(`${base}/v3/kv/nothing`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${base}/v3/kv/range`)).status).toBe(405);
-    for (const path of ['/v3/watch', '/v3/lease/keepalive', '/v3/maintenance/snapshot']) {
+    for (const path of ['/v3/maintenance/snapshot', '/v3/election/observe']) {
       const res = await post(path, {});
       expect(res.status, path).toBe(501);
       expect(res.json['code'], path).toBe(12);
@@ -266,7 +267,180 @@ describe('JSON gateway on the gRPC port', () => {
   });
 });
 
+/** A streaming exchange: requests written to the body, response lines read one by one. */
+interface JsonStream {
+  readonly status: Promise<number>;
+  send(obj: unknown): void;
+  /** The next response line, parsed; rejects after 10 s. */
+  next(): Promise<Record<string, unknown>>;
+  /** Resolves when the server ends the response. */
+  readonly ended: Promise<void>;
+  close(): void;
+}
+
+function openStream(url: string, headers: Record<string, string> = {}): JsonStream {
+  const lines: string[] = [];
+  const waiters: (() => void)[] = [];
+  let buffered = '';
+  let statusOf: (n: number) => void = () => undefined;
+  let endedOf: () => void = () => undefined;
+  const status = new Promise<number>((resolve) => (statusOf = resolve));
+  const ended = new Promise<void>((resolve) => (endedOf = resolve));
+  const req = request(url, { method: 'POST', headers }, (res) => {
+    statusOf(res.statusCode ?? 0);
+    res.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const parts = buffered.split('\n');
+      buffered = parts.pop() ?? '';
+      lines.push(...parts.filter((l) => l !== ''));
+      for (const w of waiters.splice(0)) w();
+    });
+    res.on('end', endedOf);
+  });
+  req.on('error', () => undefined);
+  req.flushHeaders();
+  const next = async (): Promise<Record<string, unknown>> => {
+    const deadline = Date.now() + 10_000;
+    while (lines.length === 0) {
+      if (Date.now() > deadline) throw new Error('no response line in 10 s');
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 1000).unref();
+      });
+    }
+    return JSON.parse(lines.shift() ?? '') as Record<string, unknown>;
+  };
+  return {
+    status,
+    send: (obj) => req.write(JSON.stringify(obj)),
+    next,
+    ended,
+    close: () => req.destroy(),
+  };
+}
+
+type Result = Record<string, unknown> & { header: Record<string, string> };
+const result = (line: Record<string, unknown>): Result => line['result'] as Result;
+
+describe('streaming over the JSON gateway', () => {
+  it('watches: created, events as etcd writes them, cancel by watch_id', async () => {
+    const w = openStream(`${base}/v3/watch`);
+    try {
+      w.send({ create_request: { key: b64('w'), prev_kv: true } });
+      const created = result(await w.next());
+      expect(await w.status).toBe(200);
+      expect(created).toMatchObject({ created: true, header: { cluster_id: '43981' } });
+      expect(created['watch_id']).toBeUndefined(); // 0 is left out, as etcd's gateway does
+      expect((await etcdctl(t.endpoint, ['put', 'w', '1'])).code).toBe(0);
+      const put = result(await w.next());
+      expect(put['events']).toEqual([
+        {
+          kv: {
+            key: b64('w'),
+            create_revision: put.header['revision'],
+            mod_revision: put.header['revision'],
+            version: '1',
+            value: b64('1'),
+          },
+        },
+      ]);
+      await post('/v3/kv/deleterange', { key: b64('w') });
+      const del = result(await w.next());
+      expect(del['events']).toEqual([
+        {
+          type: 'DELETE',
+          kv: { key: b64('w'), mod_revision: del.header['revision'] },
+          prev_kv: expect.objectContaining({ value: b64('1') }) as unknown,
+        },
+      ]);
+      // A second request on the same body: cancel the watcher.
+      w.send({ cancel_request: { watch_id: 0 } });
+      expect(result(await w.next())).toMatchObject({ canceled: true });
+    } finally {
+      w.close();
+    }
+  });
+
+  it('keeps a watch open after the request body ends, as etcd’s gateway does', async () => {
+    const res = await fetch(`${base}/v3/watch`, {
+      method: 'POST',
+      body: JSON.stringify({ createRequest: { key: b64('open') } }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    const readUntil = async (needle: string): Promise<void> => {
+      while (!text.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the stream ended before ${needle}: ${text}`);
+        text += Buffer.from(value).toString();
+      }
+    };
+    await readUntil('"created":true');
+    await post('/v3/kv/put', { key: b64('open'), value: b64('later') });
+    await readUntil(b64('later'));
+    await reader.cancel();
+  });
+
+  it('keeps leases alive: one response per request, TTL left out for a gone lease', async () => {
+    const grant = await post('/v3/lease/grant', { TTL: 30 });
+    const id = grant.json['ID'] as string;
+    const k = openStream(`${base}/v3/lease/keepalive`);
+    try {
+      k.send({ ID: id });
+      k.send({ ID: id });
+      k.send({ ID: '999' });
+      expect(result(await k.next())).toMatchObject({ ID: id, TTL: '30' });
+      expect(result(await k.next())).toMatchObject({ ID: id, TTL: '30' });
+      const gone = result(await k.next());
+      expect(gone['ID']).toBe('999');
+      expect(gone['TTL']).toBeUndefined();
+    } finally {
+      k.close();
+    }
+  });
+
+  it('ends a stream with grpc-gateway’s error line on a malformed request', async () => {
+    const w = openStream(`${base}/v3/watch`);
+    try {
+      w.send({ create_request: { key: b64('m') } });
+      expect(result(await w.next())).toMatchObject({ created: true });
+      w.send('oops');
+      expect(await w.next()).toEqual({
+        error: {
+          grpc_code: 3,
+          http_code: 400,
+          message: expect.stringMatching(/^etcdserver: malformed request: json: /) as unknown,
+          http_status: 'Bad Request',
+        },
+      });
+      await w.ended;
+    } finally {
+      w.close();
+    }
+  });
+});
+
 describe('gates shared with gRPC', () => {
+  it('refuses a learner’s watch with HTTP 503 and the error line', async () => {
+    t.backend.learner = true;
+    const w = openStream(`${base}/v3/watch`);
+    try {
+      expect(await w.status).toBe(503);
+      expect(await w.next()).toEqual({
+        error: {
+          grpc_code: 14,
+          http_code: 503,
+          message: 'etcdserver: rpc not supported for learner',
+          http_status: 'Service Unavailable',
+        },
+      });
+    } finally {
+      w.close();
+      t.backend.learner = false;
+    }
+  });
+
   it('refuses a learner’s writes and serves its serializable ranges', async () => {
     t.backend.learner = true;
     try {
@@ -297,6 +471,12 @@ describe('gates shared with gRPC', () => {
       expect(refused.status).toBe(503);
       expect(await refused.json()).toMatchObject({ error: 'etcdserver: no leader', code: 14 });
       expect((await fetch(url, init)).status).toBe(200);
+      const watch = openStream(`http://${noLeader.endpoint}/v3/watch`, {
+        'Grpc-Metadata-Hasleader': 'true',
+      });
+      expect(await watch.status).toBe(503);
+      expect(await watch.next()).toMatchObject({ error: { message: 'etcdserver: no leader' } });
+      watch.close();
     } finally {
       await noLeader.close();
     }

@@ -1,11 +1,11 @@
 // etcd's Lease service. LeaseKeepAlive handles one request at a time per stream and pauses
 // reading meanwhile, so a client that floods the stream is held back by HTTP/2 flow control
 // instead of growing a queue here.
-import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { isMvccError } from '@keel/kv-mvcc';
 import { headerOf } from '../codec-kv.js';
 import { EtcdGrpcError, isEtcdGrpcError } from '../errors.js';
-import { duplex, type ServiceMethods } from '../grpc-method.js';
+import { duplex, type DuplexCall } from '../duplex-method.js';
+import type { ServiceMethods } from '../grpc-method.js';
 import { malformedStatus, toStatusObject, unary, type Inbound } from '../unary-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
 import { leaseTtlSecondsMax } from '../limits.js';
@@ -33,7 +33,7 @@ async function keepAliveOnce(ctx: ServiceContext, id: number): Promise<object> {
 }
 
 function keepAliveStream(ctx: ServiceContext) {
-  return (call: ServerDuplexStream<Inbound<PbId>, object>): void => {
+  return (call: DuplexCall<PbId>): void => {
     let ended = false;
     const fail = (status: object): void => {
       if (ended) return;

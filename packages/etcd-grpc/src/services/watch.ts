@@ -4,10 +4,10 @@
 // buffer is full) every watcher of the stream is paused, and the backend buffers or later
 // re-reads history, so no event is lost and memory stays bounded; watchStreamPendingBytesMax is
 // a last bound for responses that still arrive while paused.
-import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Event, WatchFilter, WatchHandle, WatchResponse } from '@keel/kv-mvcc';
 import { bytesOf, encodeKeyValue, headerOf, type PbBytes } from '../codec-kv.js';
-import { duplex, type ServiceMethods } from '../grpc-method.js';
+import { duplex, type DuplexCall } from '../duplex-method.js';
+import type { ServiceMethods } from '../grpc-method.js';
 import { malformedStatus, toStatusObject, type Inbound } from '../unary-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
 import { watchesPerStreamMax, watchStreamPendingBytesMax } from '../limits.js';
@@ -81,7 +81,7 @@ export function fragmentEvents(events: readonly Event[], limitBytes: number): Ev
 /** One Watch stream and its watchers. */
 class WatchSession {
   readonly #ctx: ServiceContext;
-  readonly #call: ServerDuplexStream<Inbound<PbWatchRequest>, object>;
+  readonly #call: DuplexCall<PbWatchRequest>;
   readonly #watchers = new Map<number, Watcher>();
   readonly #timer: NodeJS.Timeout;
   #nextId = 0;
@@ -89,7 +89,7 @@ class WatchSession {
   #paused = false;
   #closed = false;
 
-  constructor(ctx: ServiceContext, call: ServerDuplexStream<Inbound<PbWatchRequest>, object>) {
+  constructor(ctx: ServiceContext, call: DuplexCall<PbWatchRequest>) {
     this.#ctx = ctx;
     this.#call = call;
     this.#timer = setInterval(() => {
