@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Metadata, status as grpcStatus, type StatusObject } from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
-import type { DuplexCall } from './duplex-method.js';
+import type { DuplexCall } from './stream-method.js';
 import { decodeInbound } from './grpc-method.js';
 import { httpStatusOf } from './http-status.js';
 import { encodeJsonRequest, jsonResponse } from './json-codec.js';
@@ -49,6 +49,7 @@ export class JsonStreamCall extends EventEmitter implements DuplexCall<unknown> 
   #queue: Inbound<unknown>[] = [];
   #paused = false;
   #ended = false;
+  #cancelled = false;
 
   constructor(x: JsonStreamExchange) {
     super();
@@ -66,11 +67,21 @@ export class JsonStreamCall extends EventEmitter implements DuplexCall<unknown> 
     });
     x.res.on('drain', () => this.emit('drain'));
     x.res.on('close', () => {
-      const left = !this.#ended;
+      this.#cancelled = !this.#ended;
       this.#ended = true;
-      if (left) this.emit('cancelled');
+      if (this.#cancelled) this.emit('cancelled');
       this.emit('close');
     });
+  }
+
+  /** True once the client left before the stream ended. */
+  get cancelled(): boolean {
+    return this.#cancelled;
+  }
+
+  /** True once the stream ended, whichever way. */
+  get writableEnded(): boolean {
+    return this.#ended;
   }
 
   #receive(chunk: Buffer): void {

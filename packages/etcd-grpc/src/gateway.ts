@@ -13,17 +13,24 @@ import { gatewayRoutes } from './gateway-routes.js';
 import { decodeInbound, type ServiceMethods } from './grpc-method.js';
 import { encodeJsonRequest, jsonResponse } from './json-codec.js';
 import { serviceOf } from './proto.js';
-import { startDuplex, type DuplexMethod } from './duplex-method.js';
+import {
+  runServerStream,
+  startDuplex,
+  type DuplexMethod,
+  type ServerStreamMethod,
+} from './stream-method.js';
 import { JsonStreamCall } from './gateway-stream.js';
 import { httpStatusOf } from './http-status.js';
-import { answerUnary, toStatusObject, type UnaryMethod } from './unary-method.js';
+import { answerUnary, toStatusObject, type Inbound, type UnaryMethod } from './unary-method.js';
 import { toEtcdStatus } from './status.js';
 
-/** One resolved path: its unary or bidi method (neither: server-streaming) and its types. */
+/** A method the gateway serves: unary, bidi or server-streaming. */
+type GatewayMethod = UnaryMethod | DuplexMethod | ServerStreamMethod;
+
+/** One resolved path: its method and message types. */
 interface Target {
   readonly path: string;
-  readonly unary: UnaryMethod | undefined;
-  readonly duplex: DuplexMethod | undefined;
+  readonly method: GatewayMethod;
   readonly requestType: protobuf.Type;
   readonly responseType: protobuf.Type;
 }
@@ -38,9 +45,8 @@ function resolveTargets(
     assert(method !== undefined && impl !== undefined, `no method behind ${path}`);
     const { resolvedRequestType: requestType, resolvedResponseType: responseType } = method;
     assert(requestType !== null && responseType !== null, `unresolved types for ${path}`);
-    const unary = typeof impl !== 'function' && impl.kind === 'unary' ? impl : undefined;
-    const duplex = typeof impl !== 'function' && impl.kind === 'duplex' ? impl : undefined;
-    targets.set(path, { path, unary, duplex, requestType, responseType });
+    assert(typeof impl !== 'function', `${path} needs a unary or streaming method`);
+    targets.set(path, { path, method: impl, requestType, responseType });
   }
   return targets;
 }
@@ -117,13 +123,15 @@ export interface GatewayOptions {
 export type GatewayHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * The JSON gateway over `opts.services`: POST /v3/... with a JSON body; the bidi streams (watch,
- * lease keep-alive) stream both ways (gateway-stream.ts). An unknown path gets 404 and another
- * method 405, as etcd's gateway answers; a server-streaming method (snapshot, election observe)
- * is not served over JSON and gets 501 with a JSON error naming it.
+ * The JSON gateway over `opts.services`: POST /v3/... with a JSON body. Unary calls answer one
+ * JSON object; the bidi streams (watch, lease keep-alive) take a body of JSON requests and the
+ * server streams (snapshot, election observe) one request, and both answer a line
+ * `{"result": ...}` per response (gateway-stream.ts). An unknown path gets 404 and another
+ * method 405, as etcd's gateway answers.
  */
 export function createGateway(opts: GatewayOptions): GatewayHandler {
   const targets = resolveTargets(opts.services);
+  const { bodyBytesMax } = opts;
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const target = targets.get(path);
@@ -135,46 +143,63 @@ export function createGateway(opts: GatewayOptions): GatewayHandler {
       sendText(res, 405, 'Method Not Allowed');
       return;
     }
-    const { unary, duplex } = target;
-    if (duplex !== undefined) {
-      serveDuplex({ req, res, target, objectBytesMax: opts.bodyBytesMax }, duplex);
+    const x = { req, res, target, bodyBytesMax };
+    const { method } = target;
+    if (method.kind === 'duplex') {
+      serveDuplex(x, method);
       return;
     }
-    if (unary === undefined) {
-      sendError(res, {
-        code: grpcStatus.UNIMPLEMENTED,
-        details: `the JSON gateway does not serve the server-streaming call ${path}; use gRPC`,
+    readInbound(x)
+      .then((inbound) => {
+        if (inbound === undefined) return;
+        if (method.kind === 'unary') answerJson(x, method, inbound);
+        else serveServerStream(x, method, inbound);
+      })
+      .catch((e: unknown) => {
+        sendError(res, toStatusObject(toEtcdStatus(e)));
       });
-      return;
-    }
-    serveUnary({ req, res, target, unary }, opts.bodyBytesMax).catch((e: unknown) => {
-      sendError(res, toStatusObject(toEtcdStatus(e)));
-    });
   };
 }
 
-/** Runs bidi `method` over the exchange: requests from the body, responses as lines. */
-function serveDuplex(
-  x: { req: IncomingMessage; res: ServerResponse; target: Target; objectBytesMax: number },
-  method: DuplexMethod,
-): void {
-  const { req, res, target, objectBytesMax } = x;
-  const { requestType, responseType } = target;
-  const call = new JsonStreamCall({ req, res, requestType, responseType, objectBytesMax });
-  const leaderRequired = req.headers['grpc-metadata-hasleader'] === 'true';
-  const stop = startDuplex(method, call, leaderRequired);
-  if (stop !== undefined) call.emit('error', stop);
-}
-
-interface UnaryExchange {
+/** One request to the gateway and what it may read. */
+interface Exchange {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly target: Target;
-  readonly unary: UnaryMethod;
+  readonly bodyBytesMax: number;
 }
 
-async function serveUnary(x: UnaryExchange, bodyBytesMax: number): Promise<void> {
-  const { req, res, target } = x;
+const leaderRequiredBy = (req: IncomingMessage): boolean =>
+  req.headers['grpc-metadata-hasleader'] === 'true';
+
+function streamCall(x: Exchange): JsonStreamCall {
+  const { req, res, target, bodyBytesMax } = x;
+  const { requestType, responseType } = target;
+  return new JsonStreamCall({ req, res, requestType, responseType, objectBytesMax: bodyBytesMax });
+}
+
+/** Runs bidi `method` over the exchange: requests from the body, responses as lines. */
+function serveDuplex(x: Exchange, method: DuplexMethod): void {
+  const call = streamCall(x);
+  const stop = startDuplex(method, call, leaderRequiredBy(x.req));
+  if (stop !== undefined) call.emit('error', stop);
+}
+
+/** Runs server-streaming `method` for the request: responses as lines. */
+function serveServerStream(
+  x: Exchange,
+  method: ServerStreamMethod,
+  inbound: Inbound<unknown>,
+): void {
+  runServerStream(method, streamCall(x), { inbound, leaderRequired: leaderRequiredBy(x.req) });
+}
+
+/**
+ * Reads and decodes the request body; answers a body over the limit or one that is not the
+ * request's JSON itself and resolves undefined then.
+ */
+async function readInbound(x: Exchange): Promise<Inbound<unknown> | undefined> {
+  const { req, res, target, bodyBytesMax } = x;
   const body = await readBody(req, bodyBytesMax);
   if (body === undefined) {
     res.shouldKeepAlive = false; // the rest of the body is never read
@@ -182,21 +207,20 @@ async function serveUnary(x: UnaryExchange, bodyBytesMax: number): Promise<void>
       code: grpcStatus.RESOURCE_EXHAUSTED,
       details: `the JSON body is larger than the gateway reads (${bodyBytesMax} bytes)`,
     });
-    return;
+    return undefined;
   }
-  let bytes: Uint8Array;
   try {
-    bytes = requestBytes(target.requestType, body);
+    return decodeInbound(target.requestType, requestBytes(target.requestType, body));
   } catch (e) {
     if (!isEtcdGrpcError(e, 'INVALID_ARGUMENT')) throw e;
     sendError(res, { code: grpcStatus.INVALID_ARGUMENT, details: e.message });
-    return;
+    return undefined;
   }
-  answerJson(x, decodeInbound(target.requestType, bytes));
 }
 
-function answerJson(x: UnaryExchange, inbound: ReturnType<typeof decodeInbound>): void {
-  const { req, res, target, unary } = x;
+/** Runs unary `unary` for the request and answers its response or error. */
+function answerJson(x: Exchange, unary: UnaryMethod, inbound: Inbound<unknown>): void {
+  const { req, res, target } = x;
   let signal: AbortSignal | undefined;
   if (unary.waiting) {
     const abort = new AbortController();
@@ -206,7 +230,7 @@ function answerJson(x: UnaryExchange, inbound: ReturnType<typeof decodeInbound>)
     });
     signal = abort.signal;
   }
-  const leaderRequired = req.headers['grpc-metadata-hasleader'] === 'true';
+  const leaderRequired = leaderRequiredBy(req);
   answerUnary(unary, { inbound, leaderRequired, signal }, (status, result) => {
     if (status !== null) {
       sendError(res, status);

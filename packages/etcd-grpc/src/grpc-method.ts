@@ -16,17 +16,13 @@ import type protobuf from 'protobufjs';
 import { assert } from './assert.js';
 import { requiresLeader } from './leader-streams.js';
 import { serviceOf } from './proto.js';
-import { startDuplex, type DuplexMethod } from './duplex-method.js';
-import { toEtcdStatus } from './status.js';
 import {
-  answerUnary,
-  gateStatus,
-  malformedStatus,
-  toStatusObject,
-  type CallGate,
-  type Inbound,
-  type UnaryMethod,
-} from './unary-method.js';
+  runServerStream,
+  startDuplex,
+  type DuplexMethod,
+  type ServerStreamMethod,
+} from './stream-method.js';
+import { answerUnary, type Inbound, type UnaryMethod } from './unary-method.js';
 
 /** Decodes `buf` as `type`, never throwing: a failure becomes the reason it did not decode. */
 export function decodeInbound(type: protobuf.Type, buf: Uint8Array): Inbound<unknown> {
@@ -76,7 +72,7 @@ export function serviceDefinition(name: string): ServiceDefinition {
 }
 
 /** A grpc-js handler, or a unary or bidi method that grpcImplementation wraps for grpc-js. */
-export type ServiceMethod = UnaryMethod | DuplexMethod | UntypedHandleCall;
+export type ServiceMethod = UnaryMethod | DuplexMethod | ServerStreamMethod | UntypedHandleCall;
 
 /** A service's methods by name, as the services build them. */
 export type ServiceMethods = Readonly<Record<string, ServiceMethod>>;
@@ -110,43 +106,26 @@ function grpcDuplex(method: DuplexMethod): (call: ServerDuplexStream<unknown, ob
   };
 }
 
-/** The grpc-js implementation of a service: unary and bidi methods wrapped, the rest as is. */
+/** Serves `method` as a grpc-js server-streaming handler. */
+function grpcServerStream(
+  method: ServerStreamMethod,
+): (call: ServerWritableStream<Inbound<unknown>, object>) => void {
+  return (call) => {
+    runServerStream(method, call, {
+      inbound: call.request,
+      leaderRequired: requiresLeader(call.metadata),
+    });
+  };
+}
+
+/** The grpc-js implementation of a service: unary and streaming methods wrapped, the rest as is. */
 export function grpcImplementation(methods: ServiceMethods): UntypedServiceImplementation {
   const impl: UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(methods)) {
     if (typeof method === 'function') impl[name] = method;
     else if (method.kind === 'unary') impl[name] = grpcUnary(method);
-    else impl[name] = grpcDuplex(method);
+    else if (method.kind === 'duplex') impl[name] = grpcDuplex(method);
+    else impl[name] = grpcServerStream(method);
   }
   return impl;
-}
-
-/** A server-streaming handler: writes to `call` and ends it (or throws / rejects). */
-export type ServerStreamHandler<TReq> = (
-  req: TReq,
-  call: ServerWritableStream<Inbound<TReq>, object>,
-) => Promise<void>;
-
-/** Wraps `handler` as a grpc-js server-streaming call handler. */
-export function serverStream<TReq>(
-  gate: CallGate<TReq>,
-  handler: ServerStreamHandler<TReq>,
-): (call: ServerWritableStream<Inbound<TReq>, object>) => void {
-  return (call) => {
-    const inbound = call.request;
-    if (!inbound.ok) {
-      call.emit('error', malformedStatus(inbound.reason));
-      return;
-    }
-    const stop = gateStatus(gate, requiresLeader(call.metadata), inbound);
-    if (stop !== undefined) {
-      call.emit('error', stop);
-      return;
-    }
-    gate.track?.(call);
-    handler(inbound.msg, call).then(
-      () => call.end(),
-      (e: unknown) => call.emit('error', toStatusObject(toEtcdStatus(e))),
-    );
-  };
 }

@@ -1,10 +1,12 @@
 // Goal: the client port serves etcd's JSON gateway beside gRPC, in etcd 3.4's JSON shapes (proto
 // field names, int64 as strings, base64 bytes, defaults left out; snake_case or lowerCamelCase
 // input), with grpc-gateway's error bodies and HTTP statuses, the bidi streams (watch, lease
-// keep-alive) as newline-separated `{"result": ...}` objects, and the same gates as gRPC
+// keep-alive) and server streams (snapshot, election observe) as newline-separated
+// `{"result": ...}` objects, and the same gates as gRPC
 // (learner, hasleader, request size). Method: a real server on 127.0.0.1 over a kv-mvcc store,
 // Node's fetch and curl as JSON clients, and etcdctl on the same port in the same tests.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -205,15 +207,9 @@ describe('JSON gateway on the gRPC port', () => {
     expect(Buffer.from(kvs[0]?.value ?? '', 'base64').equals(value)).toBe(true);
   });
 
-  it('answers unknown paths 404, other methods 405 and server-streaming calls 501', async () => {
+  it('answers unknown paths 404 and other methods 405, as etcd’s gateway', async () => {
     expect((await fetch(`${base}/v3/kv/nothing`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${base}/v3/kv/range`)).status).toBe(405);
-    for (const path of ['/v3/maintenance/snapshot', '/v3/election/observe']) {
-      const res = await post(path, {});
-      expect(res.status, path).toBe(501);
-      expect(res.json['code'], path).toBe(12);
-      expect(res.json['error'], path).toContain(path);
-    }
     // No handler for other paths was given: 404.
     expect((await fetch(`${base}/health`)).status).toBe(404);
   });
@@ -271,6 +267,8 @@ describe('JSON gateway on the gRPC port', () => {
 interface JsonStream {
   readonly status: Promise<number>;
   send(obj: unknown): void;
+  /** Ends the request body (a server-streaming call reads it whole). */
+  endBody(): void;
   /** The next response line, parsed; rejects after 10 s. */
   next(): Promise<Record<string, unknown>>;
   /** Resolves when the server ends the response. */
@@ -313,6 +311,7 @@ function openStream(url: string, headers: Record<string, string> = {}): JsonStre
   return {
     status,
     send: (obj) => req.write(JSON.stringify(obj)),
+    endBody: () => req.end(),
     next,
     ended,
     close: () => req.destroy(),
@@ -400,6 +399,46 @@ describe('streaming over the JSON gateway', () => {
     }
   });
 
+  it('streams a snapshot whose last blob is the sha256 of the others, as etcd’s', async () => {
+    await post('/v3/kv/put', { key: b64('snap'), value: b64('shot') });
+    const res = await fetch(`${base}/v3/maintenance/snapshot`, {
+      method: 'POST',
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(res.status).toBe(200);
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => result(JSON.parse(l) as Record<string, unknown>));
+    const blobs = lines.map((l) => Buffer.from(l['blob'] as string, 'base64'));
+    const data = Buffer.concat(blobs.slice(0, -1));
+    expect(createHash('sha256').update(data).digest()).toEqual(blobs.at(-1));
+    expect(lines.at(-1)?.['remaining_bytes']).toBeUndefined(); // 0 is left out
+    expect(Number(lines[0]?.['remaining_bytes'])).toBe(data.length - blobs[0]!.length + 32);
+  });
+
+  it('observes an election: the leader now and each proclaimed value', async () => {
+    const lease = (await post('/v3/lease/grant', { TTL: 30 })).json['ID'] as string;
+    const campaign = await post('/v3/election/campaign', {
+      name: b64('e'),
+      lease,
+      value: b64('v1'),
+    });
+    const leader = campaign.json['leader'] as Record<string, string>;
+    expect(leader).toMatchObject({ name: b64('e'), lease });
+    const o = openStream(`${base}/v3/election/observe`);
+    try {
+      o.send({ name: b64('e') });
+      o.endBody();
+      expect(result(await o.next())['kv']).toMatchObject({ value: b64('v1'), lease });
+      const proclaim = await post('/v3/election/proclaim', { leader, value: b64('v2') });
+      expect(proclaim.status).toBe(200);
+      expect(result(await o.next())['kv']).toMatchObject({ value: b64('v2') });
+    } finally {
+      o.close();
+    }
+  });
+
   it('ends a stream with grpc-gateway’s error line on a malformed request', async () => {
     const w = openStream(`${base}/v3/watch`);
     try {
@@ -479,6 +518,38 @@ describe('gates shared with gRPC', () => {
       watch.close();
     } finally {
       await noLeader.close();
+    }
+  });
+});
+
+describe('leader loss over the JSON gateway', () => {
+  it('ends a hasleader watch with the error line after three checks without a leader', async () => {
+    const s = await startTestServer({ electionTimeoutMs: 50 });
+    const withLeader = openStream(`http://${s.endpoint}/v3/watch`, {
+      'Grpc-Metadata-Hasleader': 'true',
+    });
+    const plain = openStream(`http://${s.endpoint}/v3/watch`);
+    try {
+      withLeader.send({ create_request: { key: b64('x') } });
+      plain.send({ create_request: { key: b64('x') } });
+      expect(result(await withLeader.next())).toMatchObject({ created: true });
+      expect(result(await plain.next())).toMatchObject({ created: true });
+      s.backend.leader = 0;
+      expect(await withLeader.next()).toEqual({
+        error: {
+          grpc_code: 14,
+          http_code: 503,
+          message: 'etcdserver: no leader',
+          http_status: 'Service Unavailable',
+        },
+      });
+      // The stream that did not ask for a leader goes on delivering.
+      await s.backend.put({ key: Buffer.from('x'), value: Buffer.from('1') });
+      expect(result(await plain.next())['events']).toHaveLength(1);
+    } finally {
+      withLeader.close();
+      plain.close();
+      await s.close();
     }
   });
 });

@@ -2,13 +2,13 @@
 // the proclaimed value; the leader is the oldest such key. Errors without a gRPC code in etcd
 // (its recipes' "election: not leader" and "election: no leader") travel as UNKNOWN with etcd's
 // text, as etcd's server sends them.
-import type { ServerWritableStream } from '@grpc/grpc-js';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { KeyValue } from '@keel/kv-mvcc';
 import type { EtcdBackend } from '../backend.js';
 import { bytesOf, encodeKeyValue, headerOf, type PbBytes } from '../codec-kv.js';
-import { serverStream, type ServiceMethods } from '../grpc-method.js';
-import { unary, unaryWaiting, type Inbound } from '../unary-method.js';
+import type { ServiceMethods } from '../grpc-method.js';
+import { serverStream, type WritableCall } from '../stream-method.js';
+import { unary, unaryWaiting } from '../unary-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
 import { EtcdAnswer } from '../status.js';
 import type { ServiceContext } from './context.js';
@@ -59,7 +59,7 @@ const sameKv = (a: KeyValue, b: KeyValue): boolean =>
 async function observe(
   backend: EtcdBackend,
   prefix: Uint8Array,
-  call: ServerWritableStream<Inbound<unknown>, object>,
+  call: WritableCall,
 ): Promise<void> {
   let last: KeyValue | undefined;
   const report = async (): Promise<number> => {

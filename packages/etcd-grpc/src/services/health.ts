@@ -1,11 +1,11 @@
 // The standard gRPC health service (grpc.health.v1). The server, and each etcd service name,
 // is SERVING while the backend knows a leader and NOT_SERVING otherwise, which is what a load
 // balancer probing an etcd member wants to know.
-import type { ServerWritableStream } from '@grpc/grpc-js';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { EtcdBackend } from '../backend.js';
-import { serverStream, type ServiceMethods } from '../grpc-method.js';
-import { unary, type Inbound } from '../unary-method.js';
+import type { ServiceMethods } from '../grpc-method.js';
+import { serverStream } from '../stream-method.js';
+import { unary } from '../unary-method.js';
 import { EtcdAnswer } from '../status.js';
 
 const SERVING = 1;
@@ -45,7 +45,7 @@ export function healthService(backend: EtcdBackend): ServiceMethods {
     Watch: serverStream<{ service: string }>(ungated, async (pb, call) => {
       call.write({ status: statusFor(backend, pb.service) });
       await new Promise<void>((resolve) => {
-        (call as ServerWritableStream<Inbound<unknown>, object>).once('cancelled', resolve);
+        call.once('cancelled', resolve);
       });
     }),
   };

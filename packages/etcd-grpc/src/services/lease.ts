@@ -4,7 +4,7 @@
 import { isMvccError } from '@keel/kv-mvcc';
 import { headerOf } from '../codec-kv.js';
 import { EtcdGrpcError, isEtcdGrpcError } from '../errors.js';
-import { duplex, type DuplexCall } from '../duplex-method.js';
+import { duplex, type DuplexCall } from '../stream-method.js';
 import type { ServiceMethods } from '../grpc-method.js';
 import { malformedStatus, toStatusObject, unary, type Inbound } from '../unary-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';

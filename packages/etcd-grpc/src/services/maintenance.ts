@@ -2,11 +2,11 @@
 // snapshotChunkBytes and ends with the sha256 of everything sent, as etcd does, so that
 // `etcdctl snapshot restore` can check the file.
 import { createHash } from 'node:crypto';
-import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { BackendSnapshot } from '../backend.js';
 import { headerOf } from '../codec-kv.js';
 import { EtcdGrpcError } from '../errors.js';
-import { serverStream, type ServiceMethods } from '../grpc-method.js';
+import type { ServiceMethods } from '../grpc-method.js';
+import { serverStream, type WritableCall } from '../stream-method.js';
 import { learnerServes, unary } from '../unary-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
 import { snapshotChunkBytes, snapshotHashBytes } from '../limits.js';
@@ -27,10 +27,7 @@ function pick<T>(names: readonly T[], n: number, field: string): T {
 }
 
 /** Writes `msg`, waiting for the stream to drain when grpc-js pushes back. */
-async function writeDrained(
-  call: ServerWritableStream<unknown, object>,
-  msg: object,
-): Promise<void> {
+async function writeDrained(call: WritableCall, msg: object): Promise<void> {
   if (call.write(msg)) return;
   await new Promise<void>((resolve, reject) => {
     const onDrain = (): void => {
@@ -48,7 +45,7 @@ async function writeDrained(
 
 /** Streams `snap` in chunks, then its sha256 trailer. */
 async function sendSnapshot(
-  call: ServerWritableStream<unknown, object>,
+  call: WritableCall,
   snap: BackendSnapshot,
   header: object,
 ): Promise<void> {

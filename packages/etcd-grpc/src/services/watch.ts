@@ -6,7 +6,7 @@
 // a last bound for responses that still arrive while paused.
 import type { Event, WatchFilter, WatchHandle, WatchResponse } from '@keel/kv-mvcc';
 import { bytesOf, encodeKeyValue, headerOf, type PbBytes } from '../codec-kv.js';
-import { duplex, type DuplexCall } from '../duplex-method.js';
+import { duplex, type DuplexCall } from '../stream-method.js';
 import type { ServiceMethods } from '../grpc-method.js';
 import { malformedStatus, toStatusObject, type Inbound } from '../unary-method.js';
 import { int64ToNumber, type Int64Field } from '../int64.js';
