@@ -1,7 +1,12 @@
 // Goal: the metrics listener serves etcd's metric names in Prometheus text, /health as etcd
 // answers it (leader, alarms), /livez and /readyz, over a real socket on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
-import { healthAnswer, startMetricsHttp, type HealthSource } from './metrics-http.js';
+import {
+  healthAnswer,
+  healthQueryOf,
+  startMetricsHttp,
+  type HealthSource,
+} from './metrics-http.js';
 import { ServerMetrics } from './metrics.js';
 
 const servers: { close(cb: () => void): void }[] = [];
@@ -29,6 +34,26 @@ function source(
 }
 
 describe('healthAnswer', () => {
+  it('ignores excluded alarms and, serializable, the missing leader, as etcd 3.5', () => {
+    const both = source({ leader: false, alarms: ['NOSPACE'] });
+    const query = healthQueryOf('/health?exclude=NOSPACE&exclude=&serializable=true');
+    expect(query).toEqual({ exclude: ['NOSPACE'], serializable: true });
+    expect(healthAnswer(both, query)).toEqual({
+      status: 200,
+      body: '{"health":"true","reason":""}',
+    });
+    expect(healthAnswer(both, healthQueryOf('/health?exclude=NOSPACE')).body).toContain(
+      'RAFT NO LEADER',
+    );
+    expect(healthAnswer(both, healthQueryOf('/health?serializable=true')).body).toContain(
+      'ALARM NOSPACE',
+    );
+    const corrupt = source({ alarms: ['NOSPACE', 'CORRUPT'] });
+    expect(healthAnswer(corrupt, healthQueryOf('/health?exclude=NOSPACE')).body).toBe(
+      '{"health":"false","reason":"ALARM CORRUPT"}',
+    );
+  });
+
   it("answers as etcd's /health does", () => {
     expect(healthAnswer(source({}))).toEqual({
       status: 200,

@@ -24,15 +24,36 @@ interface Answer {
 
 const text = (status: number, body: string): Answer => ({ status, type: 'text/plain', body });
 
+/** etcd's /health query: `exclude=<ALARM>` (repeatable) and `serializable=true`. */
+export interface HealthQuery {
+  /** Alarms that do not make the member unhealthy (etcd: `?exclude=NOSPACE`). */
+  readonly exclude: readonly string[];
+  /** Check this member alone: a missing leader does not count (etcd: `?serializable=true`). */
+  readonly serializable: boolean;
+}
+
+/** The /health query of a request URL (`/health?exclude=NOSPACE&serializable=true`). */
+export function healthQueryOf(url: string): HealthQuery {
+  const params = new URL(url, 'http://localhost').searchParams;
+  return {
+    exclude: params.getAll('exclude').filter((a) => a !== ''),
+    serializable: params.get('serializable') === 'true',
+  };
+}
+
 /**
  * etcd's /health answer: healthy when a leader is known and no alarm is active, with the reason
- * otherwise (etcd's wording).
+ * otherwise (etcd's wording). As etcd 3.5's, alarms named in `query.exclude` are ignored and
+ * `query.serializable` leaves the leader out (a probe of this process rather than the cluster).
  */
-export function healthAnswer(source: HealthSource): { status: number; body: string } {
-  const alarms = source.alarms();
+export function healthAnswer(
+  source: HealthSource,
+  query: HealthQuery = { exclude: [], serializable: false },
+): { status: number; body: string } {
+  const alarms = source.alarms().filter((a) => !query.exclude.includes(a));
   let reason = '';
   if (alarms.length > 0) reason = `ALARM ${alarms.join(',')}`;
-  else if (!source.hasLeader()) reason = 'RAFT NO LEADER';
+  else if (!query.serializable && !source.hasLeader()) reason = 'RAFT NO LEADER';
   const body = JSON.stringify({ health: String(reason === ''), reason });
   return { status: reason === '' ? 200 : 503, body };
 }
@@ -68,7 +89,10 @@ async function route(req: IncomingMessage, opts: HttpSources): Promise<Answer> {
         body: await opts.metrics.text(),
       };
     case '/health':
-      return { ...healthAnswer(opts.health), type: 'application/json' };
+      return {
+        ...healthAnswer(opts.health, healthQueryOf(req.url ?? '/')),
+        type: 'application/json',
+      };
     case '/livez':
       return text(200, 'ok\n');
     case '/readyz':

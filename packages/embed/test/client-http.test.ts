@@ -1,5 +1,5 @@
-// Goal: a member's client URL answers HTTP as etcd's does beside gRPC: /health, /version and
-// /metrics from the member's own data, and the JSON gateway under /v3/ over the member's Raft
+// Goal: a member's client URL answers HTTP as etcd's does beside gRPC: /health (with etcd's
+// ?serializable=true), /version and /metrics from the member's own data, and the JSON gateway under /v3/ over the member's Raft
 // log, with etcdctl working on the same port. Method: a real member on 127.0.0.1 port 0 (real
 // LMDB in a temp dir), Node's fetch, Debian's /usr/bin/etcdctl.
 import { execFile } from 'node:child_process';
@@ -90,5 +90,41 @@ describe('HTTP on the client URL', () => {
     const members = await fetch(`${base}/v3/cluster/member/list`, { method: 'POST', body: '{}' });
     const list = (await members.json()) as { members: { name: string; clientURLs: string[] }[] };
     expect(list.members).toEqual([expect.objectContaining({ name: 'http', clientURLs: [base] })]);
+  });
+});
+
+describe('/health of a member without quorum', () => {
+  it('is false for the cluster, true for ?serializable=true, and gates hasleader JSON calls', async () => {
+    const { dir, remove: removeLonely } = await tempDir();
+    // A member of a three-member cluster started alone: it can never elect a leader.
+    const lonely = await startServer({
+      name: 'a',
+      dataDir: dir,
+      listenClientUrls: ['http://127.0.0.1:0'],
+      advertiseClientUrls: ['http://127.0.0.1:0'],
+      listenPeerUrls: ['http://127.0.0.1:0'],
+      initialAdvertisePeerUrls: ['http://127.0.0.1:1'],
+      initialCluster: 'a=http://127.0.0.1:1,b=http://127.0.0.1:2,c=http://127.0.0.1:3',
+      tickMs: 10,
+      electionMs: 100,
+    });
+    try {
+      const url = lonely.clientUrls[0] ?? '';
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(503);
+      expect(await health.text()).toBe('{"health":"false","reason":"RAFT NO LEADER"}');
+      const local = await fetch(`${url}/health?serializable=true`);
+      expect(local.status).toBe(200);
+      const gated = await fetch(`${url}/v3/kv/range`, {
+        method: 'POST',
+        headers: { 'Grpc-Metadata-Hasleader': 'true' },
+        body: JSON.stringify({ key: b64('k'), serializable: true }),
+      });
+      expect(gated.status).toBe(503);
+      expect(await gated.json()).toMatchObject({ error: 'etcdserver: no leader', code: 14 });
+    } finally {
+      await within(lonely.close(), 5000, 'close without quorum');
+      await removeLonely();
+    }
   });
 });
