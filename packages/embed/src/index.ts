@@ -22,7 +22,7 @@ export { Leadership } from './leadership.js';
 export type { LeaderChange, LeaderWork, LeaderWorkContext } from './leadership.js';
 export { deriveClusterId, deriveMemberId, formatMemberId } from './member-id.js';
 export { healthAnswer, startMetricsHttp } from './metrics-http.js';
-export type { HealthSource } from './metrics-http.js';
+export type { HealthQuery, HealthSource } from './metrics-http.js';
 export { ServerMetrics } from './metrics.js';
 export { createJsonLogger, logLevels, silentLogger } from './logger.js';
 export type { LogLevel } from './logger.js';
