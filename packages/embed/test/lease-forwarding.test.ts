@@ -15,7 +15,6 @@ import { TestCerts } from './tls-certs.js';
 
 const t = testMembers({ close: { skipLeaderTransfer: true } });
 
-
 /** Resolves at the first DELETE of `key` seen by a watch on `server`. */
 function deletion(server: Server, key: string): Promise<void> {
   return new Promise((resolve) => {
