@@ -1,5 +1,6 @@
 import type { LeaderChange, Server } from '@keel/embed';
 import type { Output } from './output.js';
+import { pause } from './pause.js';
 
 /** Describes a leader change the way the article's `check` prints it. */
 export function describeLeaderChange(change: LeaderChange, memberName: string): string {
@@ -32,13 +33,9 @@ export async function watchLeadership(options: {
         while (!leading.aborted) {
           counter++;
           out.leader(`leader-only work: counter = ${counter}`);
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, options.intervalMs);
-            leading.addEventListener('abort', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-          });
+          // pause removes its abort listener when the time is up: one listener per turn would
+          // pile up on `leading` for as long as this member leads.
+          await pause(options.intervalMs, leading);
         }
         if (!signal.aborted) out.leader('leader-only work stops: this member no longer leads');
       },
