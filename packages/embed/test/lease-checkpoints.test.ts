@@ -46,12 +46,16 @@ describe('lease checkpoints', () => {
     expect(moved.grantedTTL).toBe(ttlSeconds);
     // A renewal clears the checkpoint through the log: the next leader counts from the renewal
     // (the whole TTL, or a checkpoint taken since), where the old checkpoint (<= 57, taken
-    // before the renewal) would have it expire early. On a loaded machine the move may take
-    // longer than an interval; a checkpoint after the renewal then shows the same either way,
-    // so the bound is the time since the renewal, not a fixed 58.
+    // before the renewal) would have it expire early. The next leader must have applied the
+    // clear before it takes over: a new leader reads the checkpoints its store holds when it
+    // is elected (as etcd's lessor Promote), and a transfer waits for its log, not its applies.
+    // A linearizable read there waits for them. On a loaded machine the move may outlast an
+    // interval, and a checkpoint taken after the renewal then counts: the bound is the time
+    // since the renewal.
     const renewedAtMs = performance.now();
     const renewed = await members[2]?.lease.keepAlive(grant.ID);
     expect(renewed?.TTL).toBe(ttlSeconds);
+    await (members.find((m) => m !== second) as Server).kv.range({ key: b('cp') });
     const third = await moveLeader(members, second);
     const sinceRenewalS = Math.ceil((performance.now() - renewedAtMs) / 1000);
     const after = (await third.lease.timeToLive({ ID: grant.ID })).TTL;
